@@ -1,0 +1,25 @@
+"""All models, imported here so that SQLAlchemy and Alembic see every table."""
+
+from mission_app.models.meetings import Meeting, MeetingRequest, request_attendee
+from mission_app.models.missions import Leg, MeetingWindow, Mission, Venue
+from mission_app.models.participants import Availability, Organisation, Person
+from mission_app.models.programme import Activity, activity_attendee
+from mission_app.models.users import LoginAttempt, Membership, User
+
+__all__ = [
+    "Activity",
+    "Availability",
+    "Leg",
+    "LoginAttempt",
+    "Meeting",
+    "MeetingRequest",
+    "MeetingWindow",
+    "Membership",
+    "Mission",
+    "Organisation",
+    "Person",
+    "User",
+    "Venue",
+    "activity_attendee",
+    "request_attendee",
+]

@@ -1,0 +1,34 @@
+"""Keys: the short, stable names that mission files use to refer to objects."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import select
+
+from mission_app.extensions import db
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def slugify(text: str, max_length: int = 40) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "item"
+
+
+def unique_key(model, mission_id: int, base: str) -> str:
+    """`base` slugified, with -2, -3… appended if the mission already uses it for `model`."""
+    slug = slugify(base)
+    taken = set(
+        db.session.scalars(
+            select(model.key).where(model.mission_id == mission_id, model.key.like(f"{slug}%"))
+        )
+    )
+    if slug not in taken:
+        return slug
+    n = 2
+    while f"{slug}-{n}" in taken:
+        n += 1
+    return f"{slug}-{n}"

@@ -1,0 +1,46 @@
+"""Filters that templates use to show times in the right zone and language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import Flask
+from flask_babel import get_locale
+
+from mission_app import labels
+
+FORMATS = {
+    "datetime": "EEE d MMM y, HH:mm",
+    "date": "EEEE d MMMM y",
+    "short_date": "EEE d MMM",
+    "time": "HH:mm",
+}
+
+
+def format_local(value: datetime | None, zone: str, style: str = "datetime") -> str:
+    """A stored UTC instant shown as wall-clock time in the given IANA zone."""
+    if value is None:
+        return ""
+    return format_datetime(value, FORMATS[style], tzinfo=ZoneInfo(zone), locale=get_locale())
+
+
+def zone_offset(value: datetime, zone: str) -> str:
+    """'UTC+1' style label for the zone at that instant, read from the tz database."""
+    offset = value.astimezone(ZoneInfo(zone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    if minutes == 0:
+        return "UTC"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'+' if minutes > 0 else '−'}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["zone_offset"] = zone_offset
+    app.jinja_env.globals.update(labels=labels, country_label=labels.country_label)
+
+    @app.context_processor
+    def inject_locale() -> dict:
+        return {"current_locale": str(get_locale())}
