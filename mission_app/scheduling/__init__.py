@@ -1,0 +1,55 @@
+"""The meeting scheduler: pure (standard library and OR-Tools only).
+
+`solve(problem, options) -> Solution` places requests; `find_conflicts(problem, meetings)` lists
+every broken rule of a schedule.
+"""
+
+from .checks import RULES, Conflict, find_conflicts
+from .problem import (
+    PRIORITY_WEIGHTS,
+    Assignment,
+    ExistingMeeting,
+    Figures,
+    Key,
+    Leg,
+    Organisation,
+    Person,
+    Precedence,
+    Problem,
+    Progress,
+    Request,
+    Slot,
+    Solution,
+    SolveOptions,
+    Unscheduled,
+    Venue,
+    Window,
+)
+from .solver import best_share, first_fit_solution, solve
+
+__all__ = [
+    "PRIORITY_WEIGHTS",
+    "RULES",
+    "Assignment",
+    "Conflict",
+    "ExistingMeeting",
+    "Figures",
+    "Key",
+    "Leg",
+    "Organisation",
+    "Person",
+    "Precedence",
+    "Problem",
+    "Progress",
+    "Request",
+    "Slot",
+    "Solution",
+    "SolveOptions",
+    "Unscheduled",
+    "Venue",
+    "Window",
+    "best_share",
+    "find_conflicts",
+    "first_fit_solution",
+    "solve",
+]

@@ -1,0 +1,123 @@
+"""Why a request was left out, in words an organiser can act on (English; `code` and `people`
+let a caller word it in another language)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .placements import Index, Placement
+from .problem import Key, Request, Unscheduled
+
+
+def _name(index: Index, person_id: Key) -> str:
+    person = index.problem.person_by_id.get(person_id)
+    return person.name if person and person.name else str(person_id)
+
+
+def _names(index: Index, people: list[Key]) -> str:
+    names = [_name(index, p) for p in people]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _zone(index: Index, leg_id: Key) -> ZoneInfo:
+    leg = index.problem.leg_by_id.get(leg_id)
+    try:
+        return ZoneInfo(leg.timezone if leg else "UTC")
+    except Exception:  # an unknown zone name must not stop the schedule
+        return ZoneInfo("UTC")
+
+
+def _when(index: Index, request: Request, placements: list[Placement]) -> str:
+    """The windows the placements fall in, e.g. "Tue 12 May 09:00-12:30"."""
+    zone = _zone(index, request.leg_id)
+    problem = index.problem
+    parts = []
+    for window_id in dict.fromkeys(p.window_id for p in placements):
+        indices = problem.window_by_id[window_id].slot_indices
+        starts = [p.start for p in placements if p.window_id == window_id]
+        ends = [p.end for p in placements if p.window_id == window_id]
+        start: datetime = min(starts).astimezone(zone)
+        end: datetime = max(ends).astimezone(zone)
+        whole = (
+            min(starts) == problem.slot_by_index[indices[0]].start
+            and max(ends) == problem.slot_by_index[indices[-1]].end
+        )
+        label = f"{start:%a %d %b} {start:%H:%M}-{end:%H:%M}"
+        parts.append(label if whole else label + " (part)")
+    return ", ".join(parts)
+
+
+def explain(
+    index: Index,
+    request: Request,
+    chosen: dict[Key, Placement],
+) -> Unscheduled:
+    problem = index.problem
+    everywhere = [p for p in index.all_placements(request) if index.allowed(request, p)]
+    if not everywhere:
+        return Unscheduled(
+            request.id,
+            "no_window",
+            f"No meeting window of this leg can hold a {request.duration_slots}-slot meeting"
+            + (" at the times allowed for it." if request.allowed_slots is not None else "."),
+        )
+    candidates = index.candidates[request.id]
+    if not candidates:
+        never = [
+            a for a in request.attendees if not any(index.person_free(a, p) for p in everywhere)
+        ]
+        if never:
+            return Unscheduled(
+                request.id,
+                "never_available",
+                f"{_names(index, never)} {'is' if len(never) == 1 else 'are'} not available at "
+                "any meeting time of this leg.",
+                tuple(never),
+            )
+        return Unscheduled(
+            request.id,
+            "no_common_time",
+            f"{_names(index, list(request.attendees))} are never available at the same time.",
+            tuple(request.attendees),
+        )
+    # possible places exist, but other meetings took them
+    blockers: Counter[Key] = Counter()
+    tables_full = 0
+    spans: dict[Key, list[tuple[datetime, datetime]]] = {}
+    load: Counter[tuple[Key, int]] = Counter()
+    for request_id, p in chosen.items():
+        if request_id not in index.locked:
+            for point in p.points:
+                load[(p.venue_id, point)] += 1
+        for person_id in problem.request_by_id[request_id].attendees:
+            spans.setdefault(person_id, []).append((p.start, p.end))
+    for p in candidates:
+        if any(load[(p.venue_id, pt)] >= index.capacity(p.venue_id, pt) for pt in p.points):
+            tables_full += 1
+        for a in request.attendees:
+            if any(s < p.end and p.start < e for s, e in spans.get(a, ())):
+                blockers[a] += 1
+    when = _when(index, request, candidates)
+    restricted = len(candidates) < len(everywhere)
+    busy_people = [a for a, _ in blockers.most_common()]
+    if busy_people:
+        what = (
+            f"{_names(index, busy_people)} {'is' if len(busy_people) == 1 else 'are'} already in "
+            "other meetings"
+        )
+        if tables_full:
+            what += " and all tables are taken"
+    elif tables_full:
+        what = "all tables are taken"
+    else:
+        what = "it would break an order between meetings"
+    prefix = "Only possible" if restricted else "Possible"
+    return Unscheduled(
+        request.id,
+        "full",
+        f"{prefix} {when}; at those times {what}. Other requests had a higher priority or "
+        "left no room.",
+        tuple(busy_people),
+    )

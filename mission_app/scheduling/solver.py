@@ -1,0 +1,405 @@
+"""`solve(problem, options) -> Solution`.
+
+Mission mode, lexicographic, one stage at a time, each stage keeping what the previous ones won:
+1. first-fit, as a hint and a fallback;
+2. the most weighted requests (whole problem; legs are independent blocks of one model);
+3. published meetings kept in place (unless fresh);
+4. fairness: maximise the smallest share of a delegation firm's schedulable weight;
+5. idle gaps: with the set of meetings and each meeting's window fixed, gaps are local to a
+   window, so each group of windows that overlap in time is a small model solved on its own.
+Tables are numbered afterwards.
+
+Breaks mode (the Girona benchmark): every request must be held; minimise total breaks with the
+breaks of any two participants differing by at most `fairness_d`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from . import metrics
+from .greedy import first_fit
+from .model import CpModel
+from .placements import Index, Placement
+from .problem import (
+    Assignment,
+    Figures,
+    Key,
+    Problem,
+    Progress,
+    Solution,
+    SolveOptions,
+    Unscheduled,
+)
+from .reasons import explain
+from .tables import assign_tables
+
+SHARE_SCALE = 1000  # fairness is optimised in thousandths of a share
+
+
+class _Run:
+    def __init__(self, problem: Problem, options: SolveOptions):
+        self.t0 = time.monotonic()
+        self.problem = problem
+        self.options = options
+        self.index = Index(problem, fresh=options.fresh)
+        self.deadline = self.t0 + options.time_limit_s
+        self.proven = True
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def stopped(self) -> bool:
+        stop = self.options.stop
+        return stop is not None and stop.is_set()
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.t0
+
+    def report(self, stage: str, weight: int, bound: int, **figures) -> None:
+        if self.options.progress is not None:
+            self.options.progress(
+                Progress(
+                    stage,
+                    weight,
+                    bound,
+                    figures.get("min_share"),
+                    figures.get("idle_gaps"),
+                    figures.get("breaks"),
+                    self.seconds(),
+                )
+            )
+
+    def run(self, cm: CpModel, budget: float, on_solution=None, params=None):
+        o = self.options
+        status, solver = cm.solve(
+            min(budget, max(0.05, self.left())),
+            o.workers,
+            o.stop,
+            on_solution,
+            o.seed,
+            o.log,
+            params,
+        )
+        if status != cp_model.OPTIMAL:
+            self.proven = False
+        return status, solver
+
+
+def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
+    options = options or SolveOptions()
+    run = _Run(problem, options)
+    if options.mode == "breaks":
+        return _solve_breaks(run)
+    return _solve_mission(run)
+
+
+def first_fit_solution(problem: Problem, options: SolveOptions | None = None) -> Solution:
+    """The baseline alone: priority order, earliest slot, first free table."""
+    run = _Run(problem, options or SolveOptions())
+    chosen = first_fit(run.index)
+    run.proven = False
+    return _finish(run, chosen, bound=None, status="feasible")
+
+
+# ----- mission mode --------------------------------------------------------------------------
+
+
+def _solve_mission(run: _Run) -> Solution:
+    index, problem = run.index, run.problem
+    weight = lambda chosen: metrics.weight_of(problem, chosen)  # noqa: E731
+    chosen = first_fit(index)
+    static_bound = sum(r.weight for r in problem.requests if index.candidates[r.id])
+    bound = static_bound
+    run.report("first_fit", weight(chosen), bound)
+    if run.stopped() or run.left() <= 0:
+        return _finish(run, chosen, bound, "stopped" if run.stopped() else "feasible")
+
+    locked_weight = metrics.weight_of(problem, index.locked)
+    cm = CpModel(index, problem.requests)
+    total = run.left()
+
+    # 2. weight
+    cm.hint(chosen)
+    cm.model.maximize(cm.weight)
+    status, solver = run.run(
+        cm,
+        0.35 * total,
+        lambda value, b: run.report("weight", int(value) + locked_weight, bound),
+    )
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = cm.read(solver)
+        found.update(index.locked)
+        if weight(found) >= weight(chosen):
+            chosen = found
+        bound = min(
+            static_bound, int(math.floor(solver.best_objective_bound + 1e-6)) + locked_weight
+        )
+    bound = max(bound, weight(chosen))
+    cm.model.add(cm.weight >= weight(chosen) - locked_weight)
+    run.report("weight", weight(chosen), bound)
+
+    # 3. published meetings stay where they are
+    if index.published and not run.stopped():
+        kept = sum(
+            v
+            for request_id, existing in index.published.items()
+            for p, v in cm.vars.get(request_id, [])
+            if p.start_slot == existing.start_slot
+        )
+        cm.hint(chosen)
+        cm.model.maximize(kept)
+        status, solver = run.run(cm, 0.15 * total)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            chosen = cm.read(solver) | index.locked
+        cm.model.add(kept >= _kept(index, chosen))
+
+    # 4. fairness
+    share_bound = None
+    schedulable = metrics.schedulable_weight(problem, index.candidates)
+    if len(schedulable) > 1 and not run.stopped():
+        z = _add_fairness(cm, index, schedulable)
+        cm.hint(chosen)
+        cm.model.add_hint(z, int(SHARE_SCALE * _min_share(problem, chosen, schedulable)))
+        cm.model.maximize(z)
+        status, solver = run.run(
+            cm,
+            0.4 * max(0.0, run.left()),
+            lambda value, b: run.report(
+                "fairness", weight(chosen), bound, min_share=value / SHARE_SCALE
+            ),
+        )
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = cm.read(solver) | index.locked
+            if _min_share(problem, found, schedulable) >= _min_share(problem, chosen, schedulable):
+                chosen = found
+            share_bound = min(1.0, solver.best_objective_bound / SHARE_SCALE)
+
+    # 5. idle gaps, window group by window group
+    chosen = _reduce_gaps(run, chosen, bound)
+    return _finish(run, chosen, bound, None, share_bound=share_bound)
+
+
+def _kept(index: Index, chosen: dict[Key, Placement]) -> int:
+    return sum(
+        1
+        for request_id, existing in index.published.items()
+        if request_id in chosen and chosen[request_id].start_slot == existing.start_slot
+    )
+
+
+def _min_share(problem: Problem, chosen, schedulable: dict[Key, int]) -> float:
+    shares = metrics.shares(problem, _as_assignments(chosen), schedulable)
+    return min(shares.values(), default=1.0)
+
+
+def _as_assignments(chosen: dict[Key, Placement]) -> list[Assignment]:
+    return [Assignment(r, p.start_slot, p.venue_id, 1) for r, p in chosen.items()]
+
+
+def _add_fairness(cm: CpModel, index: Index, schedulable: dict[Key, int]):
+    """z = the smallest share (in thousandths) of a firm's schedulable weight that is scheduled."""
+    problem = index.problem
+    got: dict[Key, list] = defaultdict(list)
+    for r in problem.requests:
+        if r.id in index.locked:
+            got[r.delegation_id].append(r.weight)
+        elif r.id in cm.vars:
+            got[r.delegation_id].append(r.weight * cm.scheduled(r.id))
+    z = cm.model.new_int_var(0, SHARE_SCALE, "min_share")
+    for firm, total in schedulable.items():
+        cm.model.add(SHARE_SCALE * sum(got[firm]) >= total * z)
+    return z
+
+
+def best_share(
+    problem: Problem, min_weight: int, time_limit_s: float = 60.0, workers: int = 2
+) -> tuple[float, float]:
+    """The best smallest firm share among schedules of at least `min_weight`, as (found, proven
+    upper bound). A second, independent solve used by the benchmark to judge `solve`."""
+    index = Index(problem, fresh=True)
+    cm = CpModel(index, problem.requests)
+    locked_weight = metrics.weight_of(problem, index.locked)
+    cm.model.add(cm.weight >= min_weight - locked_weight)
+    schedulable = metrics.schedulable_weight(problem, index.candidates)
+    z = _add_fairness(cm, index, schedulable)
+    cm.hint(first_fit(index))
+    cm.model.maximize(z)
+    status, solver = cm.solve(time_limit_s, workers)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return 0.0, solver.best_objective_bound / SHARE_SCALE
+    return solver.objective_value / SHARE_SCALE, solver.best_objective_bound / SHARE_SCALE
+
+
+def _window_groups(index: Index) -> list[set[Key]]:
+    """Windows grouped so that groups do not overlap in time."""
+    problem = index.problem
+    spans = []
+    for w in problem.windows:
+        slots = [problem.slot_by_index[s] for s in w.slot_indices]
+        if slots:
+            spans.append((min(s.start for s in slots), max(s.end for s in slots), w.id))
+    spans.sort(key=lambda item: (item[0], item[1]))
+    groups: list[tuple[object, set[Key]]] = []
+    for start, end, window_id in spans:
+        if groups and start < groups[-1][0]:
+            groups[-1] = (max(groups[-1][0], end), groups[-1][1] | {window_id})
+        else:
+            groups.append((end, {window_id}))
+    return [members for _, members in groups]
+
+
+def _reduce_gaps(run: _Run, chosen: dict[Key, Placement], bound: int) -> dict[Key, Placement]:
+    index, problem = run.index, run.problem
+    chosen = dict(chosen)
+    groups = _window_groups(index)
+    work = []
+    for windows in groups:
+        ids = [r for r, p in chosen.items() if p.window_id in windows and r not in index.locked]
+        if ids:
+            work.append((windows, ids))
+    total_requests = sum(len(ids) for _, ids in work) or 1
+    for windows, ids in work:
+        if run.stopped() or run.left() <= 0.05:
+            run.proven = False
+            break
+        budget = run.left() * len(ids) / total_requests
+        total_requests -= len(ids)
+        restrict = {}
+        for r in ids:
+            existing = index.published.get(r)
+            if existing is not None and chosen[r].start_slot == existing.start_slot:
+                restrict[r] = [chosen[r]]  # a published meeting that kept its place stays
+            else:
+                restrict[r] = [p for p in index.candidates[r] if p.window_id in windows]
+        cm = CpModel(index, [problem.request_by_id[r] for r in ids], set(ids), restrict)
+        idle = cm.idle_slots()
+        if isinstance(idle, int):
+            continue
+        cm.hint(chosen)
+        cm.model.minimize(idle)
+        status, solver = run.run(cm, budget)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            chosen.update(cm.read(solver))
+        run.report("gaps", metrics.weight_of(problem, chosen), bound)
+    return chosen
+
+
+# ----- breaks mode ---------------------------------------------------------------------------
+
+
+def _solve_breaks(run: _Run) -> Solution:
+    index, problem, options = run.index, run.problem, run.options
+    must = {r.id for r in problem.requests}
+    cm = CpModel(index, problem.requests, must)
+    if cm.infeasible:
+        return _finish(run, {}, None, "infeasible")
+    active = {a for r in problem.requests for a in r.attendees}
+    breaks = cm.breaks(must_people=active)
+    m = cm.model
+    most = max((len(index.problem.windows) * 64), 1)
+    bmax = m.new_int_var(0, most, "bmax")
+    bmin = m.new_int_var(0, most, "bmin")
+    for person_id in active:
+        b = breaks.get(person_id, 0)
+        m.add(b <= bmax)
+        m.add(b >= bmin)
+    m.add(bmax - bmin <= options.fairness_d)
+    total = sum(breaks.values())
+    if isinstance(total, int):
+        m.add(bmax == 0)
+    else:
+        m.minimize(total)
+    cm.hint(first_fit(index))
+    status, solver = run.run(
+        cm,
+        run.left(),
+        lambda value, b: run.report("breaks", 0, 0, breaks=int(value)),
+        params={"symmetry_level": 2},
+    )
+    if status == cp_model.INFEASIBLE:
+        return _finish(run, {}, None, "infeasible")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _finish(run, {}, None, "stopped" if run.stopped() else "unknown")
+    chosen = cm.read(solver) | index.locked
+    lower = 0 if isinstance(total, int) else math.ceil(solver.best_objective_bound - 1e-6)
+    return _finish(
+        run,
+        chosen,
+        None,
+        "optimal" if status == cp_model.OPTIMAL else "feasible",
+        breaks_bound=lower,
+    )
+
+
+# ----- result ---------------------------------------------------------------------------------
+
+
+def _finish(
+    run: _Run,
+    chosen: dict[Key, Placement],
+    bound: int | None,
+    status: str | None,
+    share_bound: float | None = None,
+    breaks_bound: int | None = None,
+) -> Solution:
+    index, problem = run.index, run.problem
+    chosen = dict(chosen)
+    chosen.update(index.locked)
+    assignments = assign_tables(index, chosen)
+    order = {r.id: i for i, r in enumerate(problem.requests)}
+    assignments.sort(key=lambda a: order[a.request_id])
+    schedulable = metrics.schedulable_weight(problem, index.candidates)
+    shares = metrics.shares(problem, assignments, schedulable)
+    idle = metrics.idle_figures(problem, assignments)
+    weight = metrics.weight_of(problem, chosen)
+    if status is None:
+        status = "stopped" if run.stopped() else ("optimal" if run.proven else "feasible")
+    unscheduled = []
+    for r in problem.requests:
+        if r.id in chosen:
+            continue
+        if status == "infeasible":
+            unscheduled.append(
+                Unscheduled(r.id, "infeasible", "No schedule can hold every meeting.")
+            )
+        elif status in ("unknown", "stopped") and not chosen:
+            unscheduled.append(
+                Unscheduled(r.id, "not_solved", "No schedule was found in the time given.")
+            )
+        else:
+            unscheduled.append(explain(index, r, chosen))
+    moved = sum(
+        1
+        for request_id, existing in index.published.items()
+        if request_id not in chosen or chosen[request_id].start_slot != existing.start_slot
+    )
+    figures = Figures(
+        weight=weight,
+        weight_requested=sum(r.weight for r in problem.requests),
+        weight_bound=bound if bound is not None else sum(r.weight for r in problem.requests),
+        min_share=min(shares.values()) if shares else None,
+        min_share_bound=share_bound,
+        shares=shares,
+        idle_gaps=idle.idle_gaps,
+        breaks=idle.breaks,
+        breaks_bound=breaks_bound,
+        max_breaks=idle.max_breaks,
+        table_changes=metrics.table_changes(problem, assignments),
+        published_moved=moved,
+        seconds=run.seconds(),
+        status=status,
+    )
+    run.report(
+        "done",
+        weight,
+        figures.weight_bound,
+        min_share=figures.min_share,
+        idle_gaps=idle.idle_gaps,
+        breaks=idle.breaks,
+    )
+    return Solution(tuple(assignments), tuple(unscheduled), figures)
