@@ -6,6 +6,7 @@ is built by running the Alembic migrations, so that the migrations are tested to
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -55,6 +56,11 @@ class Client(FlaskClient):
         response = self.post_form("/login", {"email": email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response
+
+
+def page_text(response) -> str:
+    """The page as a reader sees it: HTML entities such as &#39; decoded."""
+    return html.unescape(response.get_data(as_text=True))
 
 
 def _reset_postgres_schema(url: str) -> None:

@@ -19,7 +19,7 @@ class ValidationFailed(DomainError):
     """Input that breaks a rule. `errors` maps a field name ('' for the whole form) to reasons."""
 
     def __init__(self, errors: dict[str, list[str]] | str):
-        if isinstance(errors, str):
+        if not isinstance(errors, dict):  # one reason for the whole form (str or lazy string)
             errors = {"": [errors]}
         self.errors = errors
         super().__init__(
