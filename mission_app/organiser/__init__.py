@@ -16,6 +16,7 @@ def require_login():
 from mission_app.organiser.routes import (  # noqa: E402, F401
     files,
     imports,
+    members,
     missions,
     participants,
     programme,
