@@ -39,6 +39,7 @@ from .reasons import explain
 from .tables import assign_tables
 
 SHARE_SCALE = 1000  # fairness is optimised in thousandths of a share
+BREAKS_PARAMS: dict = {"symmetry_level": 2}
 
 
 class _Run:
@@ -319,7 +320,7 @@ def _solve_breaks(run: _Run) -> Solution:
         cm,
         run.left(),
         lambda value, b: run.report("breaks", 0, 0, breaks=int(value)),
-        params={"symmetry_level": 2},
+        params=BREAKS_PARAMS,
     )
     if status == cp_model.INFEASIBLE:
         return _finish(run, {}, None, "infeasible")

@@ -1,0 +1,259 @@
+import itertools
+import random
+import threading
+
+import pytest
+
+from mission_app.scheduling import (
+    ExistingMeeting,
+    Precedence,
+    SolveOptions,
+    find_conflicts,
+    first_fit_solution,
+    solve,
+)
+
+FAST = SolveOptions(time_limit_s=10.0)
+
+
+def _random_mission(mission, seed: int, n_slots=3, tables=2, n_requests=6):
+    rng = random.Random(seed)
+    slots = mission.window(n_slots, tables)
+    firms = [
+        mission.firm(f"d{i}", busy=set(rng.sample(slots, rng.randint(0, 1)))) for i in range(3)
+    ]
+    hosts = [
+        mission.firm(f"h{i}", "host", busy=set(rng.sample(slots, rng.randint(0, 1))))
+        for i in range(3)
+    ]
+    pairs = rng.sample(list(itertools.product(firms, hosts)), n_requests)
+    for firm, host in pairs:
+        mission.request(firm, host, priority=rng.choice([1, 2, 3]))
+    return mission.build()
+
+
+def _brute_force_weight(problem) -> int:
+    """Best weight over every choice of start slot (or none) per request."""
+    slots = [s.index for s in problem.slots]
+    tables = problem.venues[0].tables
+    best = 0
+    choices = [[None, *slots] for _ in problem.requests]
+    for combo in itertools.product(*choices):
+        used: dict[int, int] = {}
+        people: set[tuple[str, int]] = set()
+        ok = True
+        for request, slot in zip(problem.requests, combo, strict=True):
+            if slot is None:
+                continue
+            used[slot] = used.get(slot, 0) + 1
+            for person_id in request.attendees:
+                if (person_id, slot) in people or slot in problem.person_by_id[
+                    person_id
+                ].busy_slots:
+                    ok = False
+                people.add((person_id, slot))
+            if used[slot] > tables:
+                ok = False
+        if ok:
+            best = max(
+                best,
+                sum(
+                    r.weight for r, s in zip(problem.requests, combo, strict=True) if s is not None
+                ),
+            )
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_solve_small_mission_matches_brute_force_weight(mission, seed):
+    problem = _random_mission(mission, seed)
+    solution = solve(problem, FAST)
+    assert find_conflicts(problem, solution.assignments) == []
+    assert solution.figures.weight == _brute_force_weight(problem)
+    assert solution.figures.weight_bound == solution.figures.weight
+    assert solution.figures.status == "optimal"
+
+
+def test_solve_every_request_fits_schedules_all(mission):
+    mission.window(4, 2)
+    for key in ("a", "b"):
+        mission.firm(key)
+    mission.firm("h", "host")
+    r1 = mission.request("a", "h", priority=1)
+    r2 = mission.request("b", "h", priority=2)
+    solution = solve(mission.build(), FAST)
+    assert sorted(a.request_id for a in solution.assignments) == [r1, r2]
+    assert solution.unscheduled == ()
+    assert solution.figures.weight == 6
+    assert solution.figures.idle_gaps == 0
+
+
+def test_solve_locked_meeting_stays_exactly(mission):
+    mission.window(4, 2)
+    mission.firm("a")
+    mission.firm("h", "host")
+    r1 = mission.request("a", "h")
+    mission.existing.append(ExistingMeeting(r1, 3, "dakar-hotel", 2, locked=True))
+    solution = solve(mission.build(), FAST)
+    assert [(a.request_id, a.start_slot, a.table) for a in solution.assignments] == [(r1, 3, 2)]
+
+
+def test_solve_higher_priority_wins_a_single_slot(mission):
+    mission.window(1, 1)
+    mission.firm("a")
+    mission.firm("b")
+    mission.firm("h", "host")
+    mission.request("a", "h", priority=3)
+    r2 = mission.request("b", "h", priority=1)
+    solution = solve(mission.build(), FAST)
+    assert [a.request_id for a in solution.assignments] == [r2]
+
+
+def test_solve_fairness_gives_each_firm_a_meeting(mission):
+    # the host has two free slots; firm a asks twice, firm b once, all of equal weight
+    mission.window(2, 2)
+    mission.firm("a")
+    mission.firm("b")
+    mission.firm("h", "host")
+    mission.request("a", "h")
+    mission.request("a", "h")
+    r3 = mission.request("b", "h")
+    solution = solve(mission.build(), FAST)
+    assert r3 in {a.request_id for a in solution.assignments}
+    assert solution.figures.min_share == 0.5
+    assert solution.figures.shares == {"a": 0.5, "b": 1.0}
+
+
+def test_solve_gaps_closed_where_first_fit_leaves_one(mission):
+    mission.window(4, 2)
+    mission.firm("a", busy={1})
+    mission.firm("b", busy={1})
+    mission.firm("h", "host")
+    mission.request("a", "h")
+    mission.request("b", "h")
+    problem = mission.build()
+    assert first_fit_solution(problem).figures.idle_gaps == 1
+    solution = solve(problem, FAST)
+    assert solution.figures.idle_gaps == 0
+    assert solution.figures.weight == 2
+
+
+def test_solve_host_keeps_one_table(mission):
+    mission.window(3, 3)
+    for key in ("a", "b", "c"):
+        mission.firm(key)
+    mission.firm("h", "host")
+    mission.firm("k", "host")
+    for firm in ("a", "b", "c"):
+        mission.request(firm, "h")
+    mission.request("a", "k")
+    solution = solve(mission.build(), FAST)
+    tables_of_h = {a.table for a in solution.assignments if a.request_id in {"r1", "r2", "r3"}}
+    assert len(tables_of_h) == 1
+    assert solution.figures.table_changes == 0
+
+
+def test_solve_unavailable_person_named_in_reason(mission):
+    slots = mission.window(2, 2)
+    mission.firm("a")
+    mission.firm("h", "host", busy=set(slots))
+    r1 = mission.request("a", "h")
+    solution = solve(mission.build(), FAST)
+    assert [(u.request_id, u.code, u.people) for u in solution.unscheduled] == [
+        (r1, "never_available", ("h",))
+    ]
+    assert solution.unscheduled[0].reason == (
+        "Mme h is not available at any meeting time of this leg."
+    )
+
+
+def test_solve_full_times_named_in_reason(mission):
+    mission.window(1, 1)
+    mission.firm("a")
+    mission.firm("b")
+    mission.firm("h", "host")
+    mission.request("a", "h", priority=1)
+    r2 = mission.request("b", "h", priority=3)
+    solution = solve(mission.build(), FAST)
+    [unscheduled] = solution.unscheduled
+    assert (unscheduled.request_id, unscheduled.code, unscheduled.people) == (r2, "full", ("h",))
+    assert unscheduled.reason.startswith("Possible Mon 12 May 09:00-09:30; at those times Mme h")
+
+
+def test_solve_precedence_respected(mission):
+    mission.window(3, 2)
+    mission.firm("a")
+    mission.firm("b")
+    mission.firm("h", "host")
+    r1 = mission.request("a", "h")
+    r2 = mission.request("b", "h")
+    mission.precedences.append(Precedence(r2, r1))
+    problem = mission.build()
+    solution = solve(problem, FAST)
+    start = {a.request_id: a.start_slot for a in solution.assignments}
+    assert start[r2] < start[r1]
+    assert find_conflicts(problem, solution.assignments) == []
+
+
+def test_solve_stop_already_set_returns_first_fit(mission):
+    problem = _random_mission(mission, 1)
+    stop = threading.Event()
+    stop.set()
+    solution = solve(problem, SolveOptions(time_limit_s=10.0, stop=stop))
+    assert solution.figures.status == "stopped"
+    assert find_conflicts(problem, solution.assignments) == []
+    assert solution.figures.weight == first_fit_solution(problem).figures.weight
+
+
+def test_solve_progress_reports_stages(mission):
+    problem = _random_mission(mission, 2)
+    stages = []
+    solve(problem, SolveOptions(time_limit_s=10.0, progress=lambda p: stages.append(p.stage)))
+    assert stages[0] == "first_fit"
+    assert stages[-1] == "done"
+    assert "weight" in stages
+
+
+def test_solve_breaks_mode_holds_all_with_fewest_breaks(mission):
+    # a meets h and k; h is busy in slot 1, so a's two meetings are 0 and 2 or 2 and 3
+    mission.window(4, 2)
+    mission.firm("a")
+    mission.firm("h", busy={1})
+    mission.firm("k", busy={0})
+    mission.request("a", "h")
+    mission.request("a", "k")
+    problem = mission.build()
+    solution = solve(problem, SolveOptions(time_limit_s=10.0, mode="breaks"))
+    assert solution.figures.status == "optimal"
+    assert len(solution.assignments) == 2
+    assert solution.figures.breaks == 0
+    assert solution.figures.breaks_bound == 0
+    assert find_conflicts(problem, solution.assignments) == []
+
+
+def test_solve_breaks_mode_equal_breaks_solved_without_breaks(mission):
+    # d=0: every participant must have the same number of breaks, and k (one meeting) has none
+    mission.window(3, 1)
+    mission.firm("a")
+    mission.firm("h", busy={1})
+    mission.firm("k")
+    mission.request("a", "h")  # h free only in 0 and 2
+    mission.request("a", "k")
+    problem = mission.build()
+    solution = solve(problem, SolveOptions(time_limit_s=10.0, mode="breaks", fairness_d=0))
+    assert solution.figures.status == "optimal"
+    assert solution.figures.breaks == 0
+    assert solution.figures.max_breaks == 0
+
+
+def test_solve_breaks_mode_impossible_reports_infeasible(mission):
+    mission.window(1, 1)
+    mission.firm("a")
+    mission.firm("h")
+    mission.firm("k")
+    mission.request("a", "h")
+    mission.request("a", "k")
+    solution = solve(mission.build(), SolveOptions(time_limit_s=10.0, mode="breaks"))
+    assert solution.figures.status == "infeasible"
+    assert solution.assignments == ()
+    assert [u.code for u in solution.unscheduled] == ["infeasible", "infeasible"]
