@@ -1,0 +1,296 @@
+"""The bridge between the database and the pure scheduler.
+
+`build_problem` turns a mission into a scheduling.Problem (slots cut from the meeting windows,
+people busy outside their availability and during their activities); `propose_schedule` solves
+it and compares the result with the meetings in the database; `apply_schedule` writes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from mission_app import scheduling
+from mission_app.extensions import db
+from mission_app.models import (
+    Activity,
+    Leg,
+    Meeting,
+    MeetingRequest,
+    Mission,
+    Organisation,
+    Person,
+    User,
+)
+from mission_app.services.errors import ValidationFailed
+
+
+@dataclass
+class MissionProblem:
+    """A Problem, and what is needed to map its answer back to rows."""
+
+    problem: scheduling.Problem
+    slot_times: dict[int, tuple[datetime, datetime]]
+    slot_by_start: dict[tuple[int, datetime], int]  # (venue id, start) -> slot index
+    meetings_by_request: dict[int, Meeting]  # the current scheduled meeting of each request
+
+
+@dataclass(frozen=True)
+class MeetingChange:
+    request_id: int
+    kind: str  # "new" | "moved" | "dropped" | "kept"
+    before: Meeting | None
+    after: scheduling.Assignment | None
+
+
+@dataclass
+class ScheduleProposal:
+    solution: scheduling.Solution
+    changes: list[MeetingChange] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for change in self.changes if change.kind == kind)
+
+
+def _host_leg(host: Organisation, legs: list[Leg]) -> Leg | None:
+    if host.leg_id is not None:
+        return next((leg for leg in legs if leg.id == host.leg_id), None)
+    return next((leg for leg in legs if leg.country == host.country), None)
+
+
+def build_problem(mission: Mission) -> MissionProblem:
+    """The mission as a scheduling problem, loaded in a fixed number of queries."""
+    legs = list(
+        db.session.scalars(
+            select(Leg)
+            .where(Leg.mission_id == mission.id)
+            .options(selectinload(Leg.venues), selectinload(Leg.windows))
+            .order_by(Leg.position, Leg.id)
+        )
+    )
+    organisations = list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.mission_id == mission.id)
+            .options(selectinload(Organisation.people).selectinload(Person.availabilities))
+        )
+    )
+    activities = list(
+        db.session.scalars(
+            select(Activity)
+            .where(Activity.mission_id == mission.id)
+            .options(selectinload(Activity.attendees))
+        )
+    )
+    requests = list(
+        db.session.scalars(
+            select(MeetingRequest)
+            .where(MeetingRequest.mission_id == mission.id)
+            .options(selectinload(MeetingRequest.attendees))
+            .order_by(MeetingRequest.id)
+        )
+    )
+    scheduled = list(
+        db.session.scalars(
+            select(Meeting).where(Meeting.mission_id == mission.id, Meeting.status == "scheduled")
+        )
+    )
+
+    slots: list[scheduling.Slot] = []
+    windows: list[scheduling.Window] = []
+    slot_by_start: dict[tuple[int, datetime], int] = {}
+    for leg in legs:
+        length = timedelta(minutes=leg.slot_minutes)
+        for window in leg.windows:
+            indices = []
+            start = window.start_at
+            while start + length <= window.end_at:
+                index = len(slots)
+                slots.append(scheduling.Slot(index, window.id, start, start + length))
+                slot_by_start[(window.venue_id, start)] = index
+                indices.append(index)
+                start += length
+            windows.append(scheduling.Window(window.id, leg.id, window.venue_id, tuple(indices)))
+
+    people = []
+    people_of: dict[int, list[int]] = {}
+    busy_in_activities: dict[int, set[int]] = {}
+    for activity in activities:
+        taken = {s.index for s in slots if s.start < activity.end_at and activity.start_at < s.end}
+        for person in activity.attendees:
+            busy_in_activities.setdefault(person.id, set()).update(taken)
+    for organisation in organisations:
+        people_of[organisation.id] = [person.id for person in organisation.people]
+        for person in organisation.people:
+            busy = set(busy_in_activities.get(person.id, ()))
+            if person.availabilities:
+                busy.update(
+                    s.index
+                    for s in slots
+                    if not any(
+                        a.start_at <= s.start and s.end <= a.end_at for a in person.availabilities
+                    )
+                )
+            people.append(
+                scheduling.Person(person.id, person.name, organisation.id, frozenset(busy))
+            )
+
+    organisation_by_id = {o.id: o for o in organisations}
+    problem_requests = []
+    for request in requests:
+        leg = _host_leg(organisation_by_id[request.host_id], legs)
+        if leg is None:
+            continue  # a host with no leg cannot meet; the requests page says so
+        attendees = [p.id for p in request.attendees] or (
+            people_of[request.delegation_id] + people_of[request.host_id]
+        )
+        problem_requests.append(
+            scheduling.Request(
+                request.id,
+                request.delegation_id,
+                request.host_id,
+                leg.id,
+                tuple(attendees),
+                request.priority,
+                request.duration_slots,
+            )
+        )
+
+    existing = []
+    for meeting in scheduled:
+        start_slot = slot_by_start.get((meeting.venue_id, meeting.start_at))
+        if start_slot is not None:
+            existing.append(
+                scheduling.ExistingMeeting(
+                    meeting.request_id,
+                    start_slot,
+                    meeting.venue_id,
+                    meeting.table_number,
+                    locked=meeting.locked,
+                    published=True,
+                )
+            )
+
+    problem = scheduling.Problem(
+        slots=tuple(slots),
+        windows=tuple(windows),
+        venues=tuple(scheduling.Venue(v.id, v.tables, v.name) for leg in legs for v in leg.venues),
+        organisations=tuple(scheduling.Organisation(o.id, o.name, o.side) for o in organisations),
+        people=tuple(people),
+        requests=tuple(problem_requests),
+        legs=tuple(scheduling.Leg(leg.id, leg.city, leg.timezone) for leg in legs),
+        existing=tuple(existing),
+    )
+    return MissionProblem(
+        problem=problem,
+        slot_times={s.index: (s.start, s.end) for s in slots},
+        slot_by_start=slot_by_start,
+        meetings_by_request={m.request_id: m for m in scheduled},
+    )
+
+
+def compare(mission_problem: MissionProblem, solution: scheduling.Solution) -> list[MeetingChange]:
+    """What applying the solution would change, request by request."""
+    changes = []
+    placed = {a.request_id: a for a in solution.assignments}
+    times = mission_problem.slot_times
+    problem = mission_problem.problem
+    for request_id, assignment in placed.items():
+        before = mission_problem.meetings_by_request.get(request_id)
+        if before is None:
+            changes.append(MeetingChange(request_id, "new", None, assignment))
+            continue
+        start = times[assignment.start_slot][0]
+        slots = problem.slots_of(request_id, assignment.start_slot)
+        end = times[slots[-1]][1]
+        same = (
+            before.start_at == start
+            and before.end_at == end
+            and before.venue_id == assignment.venue_id
+            and before.table_number == assignment.table
+        )
+        changes.append(MeetingChange(request_id, "kept" if same else "moved", before, assignment))
+    for request_id, before in mission_problem.meetings_by_request.items():
+        if request_id not in placed:
+            changes.append(MeetingChange(request_id, "dropped", before, None))
+    return changes
+
+
+def propose_schedule(
+    actor: User, mission: Mission, options: scheduling.SolveOptions
+) -> ScheduleProposal:
+    mission_problem = build_problem(mission)
+    solution = scheduling.solve(mission_problem.problem, options)
+    return ScheduleProposal(solution, compare(mission_problem, solution))
+
+
+def apply_schedule(
+    actor: User, mission: Mission, assignments: list[scheduling.Assignment]
+) -> list[MeetingChange]:
+    """Write a schedule: new meetings created, moved ones updated (SEQUENCE bumped), dropped
+    ones cancelled. Meetings keep their rows, so their calendar UIDs never change."""
+    mission_problem = build_problem(mission)
+    conflicts = scheduling.find_conflicts(mission_problem.problem, assignments)
+    if conflicts:
+        # The mission changed since the schedule was computed: refuse, and say what breaks.
+        raise ValidationFailed({"": [conflict.message for conflict in conflicts]})
+    solution = scheduling.Solution(tuple(assignments), (), _no_figures())
+    changes = compare(mission_problem, solution)
+    moving = [c.before for c in changes if c.kind in ("moved", "dropped")]
+    # Free every table that changes hands first: the database refuses two scheduled meetings
+    # at one table even for a moment, and a swap would pass through such a moment.
+    for meeting in moving:
+        meeting.status = "cancelled"
+    db.session.flush()
+    new_request_ids = [c.request_id for c in changes if c.kind == "new"]
+    requests = {
+        r.id: r
+        for r in db.session.scalars(
+            select(MeetingRequest).where(MeetingRequest.id.in_(new_request_ids))
+        )
+    }
+    taken_keys = set(
+        db.session.scalars(select(Meeting.key).where(Meeting.mission_id == mission.id))
+    )
+    times = mission_problem.slot_times
+    for change in changes:
+        if change.kind == "dropped":
+            change.before.sequence += 1
+        if change.kind not in ("new", "moved"):
+            continue
+        assignment = change.after
+        slots = mission_problem.problem.slots_of(change.request_id, assignment.start_slot)
+        meeting = change.before
+        if meeting is None:
+            request = requests[change.request_id]
+            meeting = Meeting(
+                mission_id=mission.id,
+                request_id=request.id,
+                key=_free_key(f"m-{request.key}", taken_keys),
+            )
+            db.session.add(meeting)
+        else:
+            meeting.sequence += 1
+        meeting.status = "scheduled"
+        meeting.venue_id = assignment.venue_id
+        meeting.table_number = assignment.table
+        meeting.start_at, meeting.end_at = times[slots[0]][0], times[slots[-1]][1]
+    # Every scheduled meeting now sits where the (conflict-free) schedule puts it, and any
+    # subset of it is conflict-free too, so the rows can be written in any order.
+    db.session.flush()
+    return changes
+
+
+def _free_key(base: str, taken: set[str]) -> str:
+    key, n = base[:64], 2
+    while key in taken:
+        key, n = f"{base[:58]}-{n}", n + 1
+    taken.add(key)
+    return key
+
+
+def _no_figures() -> scheduling.Figures:
+    return scheduling.Figures(weight=0, weight_requested=0, weight_bound=0, min_share=None)
