@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
+from sqlalchemy import select
 
 from mission_app.extensions import db
-from mission_app.services.accounts import create_user
+from mission_app.models import Mission, User
+from mission_app.services import demo, mission_files
+from mission_app.services.accounts import create_user, normalise_email
 from mission_app.services.errors import ValidationFailed
 
 user_cli = AppGroup("user", help="Manage accounts.")
@@ -41,3 +48,99 @@ def create_user_command(email: str, role: str, name: str, password: str) -> None
         fail_with(failure)
     db.session.commit()
     click.echo(f"created {role} {user.email} (id {user.id})")
+
+
+def in_default_language(command):
+    """Run in the app's default language: no request or user is there to choose one."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            return command(*args, **kwargs)
+
+    return run
+
+
+def _owner(email: str | None) -> User | None:
+    if not email:
+        return None
+    owner = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if owner is None:
+        fail_with(ValidationFailed({"--owner": [f"no account for {email}"]}))
+    return owner
+
+
+@mission_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option(
+    "--owner",
+    metavar="EMAIL",
+    help="Account that owns the new mission. Without it, the mission has no member: only "
+    "admins see it until one of them adds members.",
+)
+@in_default_language
+def import_mission_command(file: str, owner: str | None) -> None:
+    """Create a NEW mission from a mission file (format trade-mission/1).
+
+    The whole file is checked first: on any problem, every problem is printed to stderr with
+    its place in the file, the exit status is 1 and nothing is written. On success the last
+    line printed is the new mission's id, so that scripts can read it with `tail -n 1`.
+    """
+    with click.open_file(file, "rb") as handle:
+        data = handle.read()
+    try:
+        mission = mission_files.import_mission_file(_owner(owner), data)
+    except ValidationFailed as failure:
+        fail_with(failure)
+    db.session.commit()
+    counts = mission_files.summarise_mission_contents(mission)
+    click.echo(
+        f"imported “{mission.title}”: "
+        + ", ".join(f"{count} {name}" for name, count in counts.items())
+    )
+    click.echo(mission.id)
+
+
+@mission_cli.command("export")
+@click.argument("mission_id", type=int)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write; standard output when not given.",
+)
+@in_default_language
+def export_mission_command(mission_id: int, output: str | None) -> None:
+    """Write a mission file (format trade-mission/1) for MISSION_ID.
+
+    The file holds the whole mission, meetings included, with every time in UTC. Personal
+    access tokens are secrets and are never exported. Exporting twice gives identical bytes.
+    """
+    mission = db.session.get(Mission, mission_id)
+    if mission is None:
+        fail_with(ValidationFailed({"MISSION_ID": [f"no mission {mission_id}"]}))
+    exported = mission_files.export_mission_file(mission)
+    if output:
+        with open(output, "wb") as handle:
+            handle.write(exported.content)
+        click.echo(f"wrote {output} ({len(exported.content)} bytes)", err=True)
+    else:
+        click.echo(exported.content, nl=False)
+
+
+@mission_cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when any mission exists already.")
+@in_default_language
+def demo_command(if_empty: bool) -> None:
+    """Build the demo mission (Dakar and Nouakchott) and its organiser.
+
+    The demo organiser, organisatrice@demo.example (password mission-demo-2026), is created if
+    missing and owns the new mission. The last line printed is the new mission's id.
+    """
+    mission = demo.load_demo(if_empty=if_empty)
+    if mission is None:
+        click.echo("a mission exists already: demo not loaded", err=True)
+        return
+    db.session.commit()
+    click.echo(f"demo mission “{mission.title}” created; log in as {demo.DEMO_EMAIL}")
+    click.echo(mission.id)
