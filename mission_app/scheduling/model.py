@@ -149,6 +149,7 @@ class CpModel:
                 idle = m.new_bool_var("")
                 m.add(idle >= started[k] + pending[k] - 1 - occ[k])
                 total.append(idle)
+        self.idle_count = len(total)
         return sum(total)
 
     def breaks(self, must_people: set[Key] = frozenset()) -> dict[Key, cp_model.LinearExpr]:
@@ -203,46 +204,50 @@ class CpModel:
                     break
         return out
 
-    def solve(
-        self,
-        time_limit: float,
-        workers: int,
-        stop: threading.Event | None = None,
-        on_solution: Callable[[float, float], None] | None = None,
-        seed: int = 0,
-        log: bool = False,
-        params: dict | None = None,
-    ) -> tuple[int, cp_model.CpSolver]:
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.05, time_limit)
-        solver.parameters.num_workers = max(1, workers)
-        solver.parameters.random_seed = seed
-        solver.parameters.log_search_progress = log
-        for key, value in (params or {}).items():
-            if isinstance(value, list):
-                getattr(solver.parameters, key).extend(value)
-            else:
-                setattr(solver.parameters, key, value)
-        callback = _Callback(on_solution, stop)
-        done = threading.Event()
-        watcher = None
-        if stop is not None:
+    def solve(self, *args, **kwargs) -> tuple[int, cp_model.CpSolver]:
+        return solve_model(self.model, *args, **kwargs)
 
-            def watch() -> None:
-                while not done.wait(0.05):
-                    if stop.is_set():
-                        solver.stop_search()
-                        return
 
-            watcher = threading.Thread(target=watch, daemon=True)
-            watcher.start()
-        try:
-            status = solver.solve(self.model, callback)
-        finally:
-            done.set()
-            if watcher is not None:
-                watcher.join()
-        return status, solver
+def solve_model(
+    model: cp_model.CpModel,
+    time_limit: float,
+    workers: int,
+    stop: threading.Event | None = None,
+    on_solution: Callable[[float, float], None] | None = None,
+    seed: int = 0,
+    log: bool = False,
+    params: dict | None = None,
+) -> tuple[int, cp_model.CpSolver]:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.random_seed = seed
+    solver.parameters.log_search_progress = log
+    for key, value in (params or {}).items():
+        if isinstance(value, list):
+            getattr(solver.parameters, key).extend(value)
+        else:
+            setattr(solver.parameters, key, value)
+    callback = _Callback(on_solution, stop)
+    done = threading.Event()
+    watcher = None
+    if stop is not None:
+
+        def watch() -> None:
+            while not done.wait(0.05):
+                if stop.is_set():
+                    solver.stop_search()
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+    try:
+        status = solver.solve(model, callback)
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+    return status, solver
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):

@@ -22,8 +22,10 @@ from collections import defaultdict
 from ortools.sat.python import cp_model
 
 from . import metrics
-from .greedy import first_fit
-from .model import CpModel
+from .aggregate import WindowModel
+from .greedy import Occupancy, first_fit
+from .lp import lp_relaxation
+from .model import CpModel, solve_model
 from .placements import Index, Placement
 from .problem import (
     Assignment,
@@ -40,6 +42,7 @@ from .tables import assign_tables
 
 SHARE_SCALE = 1000  # fairness is optimised in thousandths of a share
 BREAKS_PARAMS: dict = {"symmetry_level": 2}
+EXACT_LIMIT = 12_000  # placements; above this, weight and fairness are solved by window first
 
 
 class _Run:
@@ -75,9 +78,10 @@ class _Run:
                 )
             )
 
-    def run(self, cm: CpModel, budget: float, on_solution=None, params=None):
+    def run(self, cm: CpModel | WindowModel, budget: float, on_solution=None, params=None):
         o = self.options
-        status, solver = cm.solve(
+        status, solver = solve_model(
+            cm.model,
             min(budget, max(0.05, self.left())),
             o.workers,
             o.stop,
@@ -120,6 +124,8 @@ def _solve_mission(run: _Run) -> Solution:
     if run.stopped() or run.left() <= 0:
         return _finish(run, chosen, bound, "stopped" if run.stopped() else "feasible")
 
+    if not _exact(index):
+        return _solve_mission_by_window(run, chosen, static_bound)
     locked_weight = metrics.weight_of(problem, index.locked)
     cm = CpModel(index, problem.requests)
     total = run.left()
@@ -127,6 +133,9 @@ def _solve_mission(run: _Run) -> Solution:
     # 2. weight
     cm.hint(chosen)
     cm.model.maximize(cm.weight)
+    cap = _lp_cap(cm.model, cm.weight)
+    if cap is not None:
+        bound = min(bound, cap + locked_weight)
     status, solver = run.run(
         cm,
         0.35 * total,
@@ -163,10 +172,13 @@ def _solve_mission(run: _Run) -> Solution:
     share_bound = None
     schedulable = metrics.schedulable_weight(problem, index.candidates)
     if len(schedulable) > 1 and not run.stopped():
-        z = _add_fairness(cm, index, schedulable)
+        z = _add_fairness(
+            cm.model, index, lambda r: cm.scheduled(r) if r in cm.vars else None, schedulable
+        )
         cm.hint(chosen)
         cm.model.add_hint(z, int(SHARE_SCALE * _min_share(problem, chosen, schedulable)))
         cm.model.maximize(z)
+        _lp_cap(cm.model, z)
         status, solver = run.run(
             cm,
             0.4 * max(0.0, run.left()),
@@ -183,6 +195,29 @@ def _solve_mission(run: _Run) -> Solution:
     # 5. idle gaps, window group by window group
     chosen = _reduce_gaps(run, chosen, bound)
     return _finish(run, chosen, bound, None, share_bound=share_bound)
+
+
+def _lp_cap(model: cp_model.CpModel, objective, hint_from_lp: bool = False) -> int | None:
+    """Caps a maximised objective at its LP bound (valid, and lets CP-SAT prove optimality).
+    With `hint_from_lp`, the rounded LP solution replaces the hint on the Boolean variables
+    (the window relaxation's LP is nearly integral)."""
+    solved = lp_relaxation(model)
+    if solved is None:
+        return None
+    bound, values = solved
+    cap = math.floor(bound + 1e-6)
+    model.add(objective <= cap)
+    if hint_from_lp:
+        proto = model.proto
+        hints = {}
+        for i, v in enumerate(proto.variables):
+            domain = list(v.domain)
+            if domain == [0, 1]:
+                hints[i] = int(values[i] > 0.5)
+        model.clear_hints()
+        for i, value in hints.items():
+            model.add_hint(model.get_bool_var_from_proto_index(i), value)
+    return cap
 
 
 def _kept(index: Index, chosen: dict[Key, Placement]) -> int:
@@ -202,18 +237,21 @@ def _as_assignments(chosen: dict[Key, Placement]) -> list[Assignment]:
     return [Assignment(r, p.start_slot, p.venue_id, 1) for r, p in chosen.items()]
 
 
-def _add_fairness(cm: CpModel, index: Index, schedulable: dict[Key, int]):
-    """z = the smallest share (in thousandths) of a firm's schedulable weight that is scheduled."""
+def _add_fairness(model: cp_model.CpModel, index: Index, scheduled, schedulable: dict[Key, int]):
+    """z = the smallest share (in thousandths) of a firm's schedulable weight that is scheduled.
+    `scheduled(request_id)` is the model's 0/1 expression for the request, or None if absent."""
     problem = index.problem
     got: dict[Key, list] = defaultdict(list)
     for r in problem.requests:
         if r.id in index.locked:
             got[r.delegation_id].append(r.weight)
-        elif r.id in cm.vars:
-            got[r.delegation_id].append(r.weight * cm.scheduled(r.id))
-    z = cm.model.new_int_var(0, SHARE_SCALE, "min_share")
+        else:
+            expr = scheduled(r.id)
+            if expr is not None:
+                got[r.delegation_id].append(r.weight * expr)
+    z = model.new_int_var(0, SHARE_SCALE, "min_share")
     for firm, total in schedulable.items():
-        cm.model.add(SHARE_SCALE * sum(got[firm]) >= total * z)
+        model.add(SHARE_SCALE * sum(got[firm]) >= total * z)
     return z
 
 
@@ -221,19 +259,34 @@ def best_share(
     problem: Problem, min_weight: int, time_limit_s: float = 60.0, workers: int = 2
 ) -> tuple[float, float]:
     """The best smallest firm share among schedules of at least `min_weight`, as (found, proven
-    upper bound). A second, independent solve used by the benchmark to judge `solve`."""
+    upper bound). A second, independent solve used by the benchmark to judge `solve`. Large
+    missions use the window relaxation, whose bound is valid but whose "found" may not be a
+    schedule."""
     index = Index(problem, fresh=True)
-    cm = CpModel(index, problem.requests)
     locked_weight = metrics.weight_of(problem, index.locked)
-    cm.model.add(cm.weight >= min_weight - locked_weight)
     schedulable = metrics.schedulable_weight(problem, index.candidates)
-    z = _add_fairness(cm, index, schedulable)
-    cm.hint(first_fit(index))
+    if _exact(index):
+        cm = CpModel(index, problem.requests)
+        cm.hint(first_fit(index))
+        scheduled = lambda r: cm.scheduled(r) if r in cm.vars else None  # noqa: E731
+    else:
+        cm = WindowModel(index)
+        cm.hint(first_fit(index))
+        scheduled = lambda r: cm.scheduled(r) if r in cm.vars else None  # noqa: E731
+    cm.model.add(cm.weight >= min_weight - locked_weight)
+    z = _add_fairness(cm.model, index, scheduled, schedulable)
     cm.model.maximize(z)
-    status, solver = cm.solve(time_limit_s, workers)
+    _lp_cap(cm.model, z)
+    status, solver = solve_model(cm.model, time_limit_s, workers)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return 0.0, solver.best_objective_bound / SHARE_SCALE
     return solver.objective_value / SHARE_SCALE, solver.best_objective_bound / SHARE_SCALE
+
+
+def _exact(index: Index) -> bool:
+    """Whether the slot-level model is small enough to solve whole."""
+    placements = sum(len(c) for c in index.candidates.values())
+    return bool(index.problem.precedences) or placements <= EXACT_LIMIT
 
 
 def _window_groups(index: Index) -> list[set[Key]]:
@@ -288,6 +341,167 @@ def _reduce_gaps(run: _Run, chosen: dict[Key, Placement], bound: int) -> dict[Ke
             chosen.update(cm.read(solver))
         run.report("gaps", metrics.weight_of(problem, chosen), bound)
     return chosen
+
+
+def _solve_mission_by_window(
+    run: _Run, chosen: dict[Key, Placement], static_bound: int
+) -> Solution:
+    """Large missions: weight, published windows and fairness on the window relaxation (its
+    bound is proven), then slots window group by window group, then first-fit of leftovers."""
+    index, problem = run.index, run.problem
+    locked_weight = metrics.weight_of(problem, index.locked)
+    weight = lambda selection: locked_weight + metrics.weight_of(problem, selection)  # noqa: E731
+    wm = WindowModel(index)
+    selection = {r: p.window_id for r, p in chosen.items() if r not in index.locked}
+    bound = static_bound
+    total = run.left()
+
+    wm.hint(selection)
+    wm.model.maximize(wm.weight)
+    cap = _lp_cap(wm.model, wm.weight, hint_from_lp=True)
+    if cap is not None:
+        bound = min(bound, cap + locked_weight)
+    status, solver = run.run(
+        wm,
+        0.25 * total,
+        lambda value, b: run.report("weight", int(value) + locked_weight, bound),
+    )
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = wm.read(solver)
+        if weight(found) >= weight(selection):
+            selection = found
+        bound = min(bound, int(math.floor(solver.best_objective_bound + 1e-6)) + locked_weight)
+    bound = max(bound, metrics.weight_of(problem, chosen))
+    wm.model.add(wm.weight >= weight(selection) - locked_weight)
+    run.report("weight", weight(selection), bound)
+
+    if index.published and not run.stopped():
+        kept = sum(
+            wm.vars[r][problem.slot_by_index[m.start_slot].window_id]
+            for r, m in index.published.items()
+            if r in wm.vars and problem.slot_by_index[m.start_slot].window_id in wm.vars[r]
+        )
+        wm.hint(selection)
+        wm.model.maximize(kept)
+        status, solver = run.run(wm, 0.1 * total)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            selection = wm.read(solver)
+            wm.model.add(kept >= int(solver.objective_value))
+
+    share_bound = None
+    schedulable = metrics.schedulable_weight(problem, index.candidates)
+    if len(schedulable) > 1 and not run.stopped():
+        z = _add_fairness(
+            wm.model, index, lambda r: wm.scheduled(r) if r in wm.vars else None, schedulable
+        )
+        wm.hint(selection)
+        wm.model.maximize(z)
+        _lp_cap(wm.model, z)
+        status, solver = run.run(
+            wm,
+            0.25 * total,
+            lambda value, b: run.report(
+                "fairness", weight(selection), bound, min_share=value / SHARE_SCALE
+            ),
+        )
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            selection = wm.read(solver)
+        share_bound = min(1.0, solver.best_objective_bound / SHARE_SCALE)
+
+    placed = _place_by_window(run, selection, bound)
+    placed = _fill(index, placed)
+    return _finish(run, placed, bound, None, share_bound=share_bound)
+
+
+def _place_by_window(run: _Run, selection: dict[Key, Key], bound: int) -> dict[Key, Placement]:
+    """Slots for the selected requests, one group of windows at a time: hold as much weight as
+    possible, then keep published meetings in place, then fewest idle gaps."""
+    index, problem = run.index, run.problem
+    chosen: dict[Key, Placement] = dict(index.locked)
+    work = []
+    for windows in _window_groups(index):
+        ids = [r for r, w in selection.items() if w in windows]
+        if ids:
+            work.append((windows, ids))
+    remaining = sum(len(ids) for _, ids in work) or 1
+    for windows, ids in work:
+        restrict = {r: [p for p in index.candidates[r] if p.window_id in windows] for r in ids}
+        hint = _greedy(index, ids, restrict)
+        if run.stopped() or run.left() <= 0.05:
+            run.proven = False
+            chosen.update(hint)
+            continue
+        budget = run.left() * len(ids) / remaining
+        remaining -= len(ids)
+        requests = [problem.request_by_id[r] for r in ids]
+        cm = CpModel(index, requests, set(), restrict)
+        held = cm.weight
+        kept = sum(
+            v
+            for r in ids
+            if r in index.published
+            for p, v in cm.vars[r]
+            if p.start_slot == index.published[r].start_slot
+        )
+        n_published = sum(1 for r in ids if r in index.published)
+        idle = cm.idle_slots()
+        big_kept = getattr(cm, "idle_count", 0) + 1
+        big_held = big_kept * (n_published + 1)
+        cm.model.maximize(big_held * held + big_kept * kept - idle)
+        cm.hint(hint)
+        status, solver = run.run(cm, budget)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = cm.read(solver)
+            if metrics.weight_of(problem, found) >= metrics.weight_of(problem, hint):
+                hint = found
+        chosen.update(hint)
+        run.report("gaps", metrics.weight_of(problem, chosen), bound)
+    return chosen
+
+
+def _greedy(index: Index, ids: list[Key], restrict: dict[Key, list[Placement]]):
+    """First-fit of some requests among their given placements, around the locked meetings."""
+    problem = index.problem
+    occupancy = Occupancy(index)
+    for request_id, p in index.locked.items():
+        occupancy.place(problem.request_by_id[request_id], p, counted=False)
+    for r in sorted(ids, key=lambda r: problem.request_by_id[r].priority):
+        request = problem.request_by_id[r]
+        for p in restrict[r]:
+            if occupancy.fits(request, p):
+                occupancy.place(request, p)
+                break
+    return {r: p for r, p in occupancy.chosen.items() if r not in index.locked}
+
+
+def _fill(index: Index, chosen: dict[Key, Placement]) -> dict[Key, Placement]:
+    """First-fit of requests still out, into whatever room is left."""
+    problem = index.problem
+    occupancy = Occupancy(index)
+    for request_id, p in chosen.items():
+        occupancy.place(
+            problem.request_by_id[request_id], p, counted=request_id not in index.locked
+        )
+    schedulable = metrics.schedulable_weight(problem, index.candidates)
+    got: dict[Key, int] = defaultdict(int)
+    for request_id in chosen:
+        request = problem.request_by_id[request_id]
+        got[request.delegation_id] += request.weight
+
+    def share(request) -> float:
+        total = schedulable.get(request.delegation_id, 0)
+        return got[request.delegation_id] / total if total else 1.0
+
+    # weight first (priority), then the firms furthest behind
+    for request in sorted(problem.requests, key=lambda r: (r.priority, share(r))):
+        if request.id in occupancy.chosen:
+            continue
+        for p in index.candidates[request.id]:
+            if occupancy.fits(request, p):
+                occupancy.place(request, p)
+                got[request.delegation_id] += request.weight
+                break
+    return dict(occupancy.chosen)
 
 
 # ----- breaks mode ---------------------------------------------------------------------------
