@@ -15,7 +15,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from mission_app.extensions import db
-from mission_app.models import Leg, Meeting, MeetingRequest, Mission, Organisation, Person, User
+from mission_app.models import (
+    Leg,
+    Meeting,
+    MeetingRequest,
+    Mission,
+    Organisation,
+    Person,
+    User,
+    Venue,
+)
 from mission_app.models.meetings import PRIORITIES, REQUESTERS
 from mission_app.models.participants import HOST_CATEGORIES
 from mission_app.services.errors import NotFound, ValidationFailed
@@ -337,7 +346,9 @@ def get_request(mission: Mission, request_id: int) -> MeetingRequest:
             selectinload(MeetingRequest.attendees),
             selectinload(MeetingRequest.delegation).selectinload(Organisation.people),
             selectinload(MeetingRequest.host).selectinload(Organisation.people),
-            selectinload(MeetingRequest.meetings),
+            selectinload(MeetingRequest.meetings)
+            .selectinload(Meeting.venue)
+            .selectinload(Venue.leg),
         )
     )
     if request is None:

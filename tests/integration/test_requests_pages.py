@@ -203,6 +203,15 @@ def test_request_page_shows_both_organisations_people(logged_in, mission, settin
     assert "Impérative" in text
 
 
+def test_request_page_shows_when_and_where_the_meeting_is(logged_in, mission, setting):
+    venue = factories.VenueFactory(leg=setting["dakar"], name="Hôtel Terrou-Bi")
+    factories.MeetingFactory(request=setting["must"], venue=venue, table_number=4)
+    url = f"/missions/{mission.id}/meeting-requests/{setting['must'].id}/edit"
+    text = " ".join(logged_in.get(url).get_data(as_text=True).split())
+    assert "mar. 12 mai, 09:00–09:30" in text
+    assert "(Africa/Dakar) · Hôtel Terrou-Bi, table 4" in text
+
+
 def test_request_page_saves_attendees_and_length(logged_in, mission, setting):
     delegate = factories.PersonFactory(organisation=setting["atlas"])
     factories.PersonFactory(organisation=setting["sonatel"])
