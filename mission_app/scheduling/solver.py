@@ -308,38 +308,53 @@ def _window_groups(index: Index) -> list[set[Key]]:
 
 
 def _reduce_gaps(run: _Run, chosen: dict[Key, Placement], bound: int) -> dict[Key, Placement]:
+    """With the set of meetings and each one's window group fixed, fewest idle gaps, group by
+    group; then the groups not proven optimal again with whatever time is left."""
     index, problem = run.index, run.problem
     chosen = dict(chosen)
-    groups = _window_groups(index)
     work = []
-    for windows in groups:
+    for windows in _window_groups(index):
         ids = [r for r, p in chosen.items() if p.window_id in windows and r not in index.locked]
         if ids:
             work.append((windows, ids))
-    total_requests = sum(len(ids) for _, ids in work) or 1
-    for windows, ids in work:
-        if run.stopped() or run.left() <= 0.05:
-            run.proven = False
-            break
-        budget = run.left() * len(ids) / total_requests
-        total_requests -= len(ids)
-        restrict = {}
-        for r in ids:
-            existing = index.published.get(r)
-            if existing is not None and chosen[r].start_slot == existing.start_slot:
-                restrict[r] = [chosen[r]]  # a published meeting that kept its place stays
-            else:
-                restrict[r] = [p for p in index.candidates[r] if p.window_id in windows]
-        cm = CpModel(index, [problem.request_by_id[r] for r in ids], set(ids), restrict)
-        idle = cm.idle_slots()
-        if isinstance(idle, int):
-            continue
-        cm.hint(chosen)
-        cm.model.minimize(idle)
-        status, solver = run.run(cm, budget)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            chosen.update(cm.read(solver))
-        run.report("gaps", metrics.weight_of(problem, chosen), bound)
+    for attempt in range(2):
+        total_requests = sum(len(ids) for _, ids in work) or 1
+        unproven = []
+        for windows, ids in work:
+            if run.stopped() or run.left() <= 0.05:
+                run.proven = False
+                return chosen
+            budget = run.left() * len(ids) / total_requests
+            total_requests -= len(ids)
+            restrict = {}
+            for r in ids:
+                existing = index.published.get(r)
+                if existing is not None and chosen[r].start_slot == existing.start_slot:
+                    restrict[r] = [chosen[r]]  # a published meeting that kept its place stays
+                else:
+                    restrict[r] = [p for p in index.candidates[r] if p.window_id in windows]
+            cm = CpModel(index, [problem.request_by_id[r] for r in ids], set(ids), restrict)
+            idle = cm.idle_slots()
+            if isinstance(idle, int):
+                continue
+            cm.hint(chosen)
+            cm.model.minimize(idle)
+            status, solver = solve_model(
+                cm.model,
+                min(budget, max(0.05, run.left())),
+                run.options.workers,
+                run.options.stop,
+                seed=run.options.seed + attempt,
+            )
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                chosen.update(cm.read(solver))
+            if status != cp_model.OPTIMAL:
+                unproven.append((windows, ids))
+            run.report("gaps", metrics.weight_of(problem, chosen), bound)
+        work = unproven
+        if not work:
+            return chosen
+    run.proven = False
     return chosen
 
 
@@ -414,8 +429,8 @@ def _solve_mission_by_window(
 
 
 def _place_by_window(run: _Run, selection: dict[Key, Key], bound: int) -> dict[Key, Placement]:
-    """Slots for the selected requests, one group of windows at a time: hold as much weight as
-    possible, then keep published meetings in place, then fewest idle gaps."""
+    """Slots for the selected requests, one group of windows at a time: first hold as much
+    weight as possible (then keep published meetings in place), then fewest idle gaps."""
     index, problem = run.index, run.problem
     chosen: dict[Key, Placement] = dict(index.locked)
     work = []
@@ -423,40 +438,30 @@ def _place_by_window(run: _Run, selection: dict[Key, Key], bound: int) -> dict[K
         ids = [r for r, w in selection.items() if w in windows]
         if ids:
             work.append((windows, ids))
-    remaining = sum(len(ids) for _, ids in work) or 1
     for windows, ids in work:
         restrict = {r: [p for p in index.candidates[r] if p.window_id in windows] for r in ids}
         hint = _greedy(index, ids, restrict)
-        if run.stopped() or run.left() <= 0.05:
-            run.proven = False
-            chosen.update(hint)
-            continue
-        budget = run.left() * len(ids) / remaining
-        remaining -= len(ids)
-        requests = [problem.request_by_id[r] for r in ids]
-        cm = CpModel(index, requests, set(), restrict)
-        held = cm.weight
-        kept = sum(
-            v
-            for r in ids
-            if r in index.published
-            for p, v in cm.vars[r]
-            if p.start_slot == index.published[r].start_slot
-        )
-        n_published = sum(1 for r in ids if r in index.published)
-        idle = cm.idle_slots()
-        big_kept = getattr(cm, "idle_count", 0) + 1
-        big_held = big_kept * (n_published + 1)
-        cm.model.maximize(big_held * held + big_kept * kept - idle)
-        cm.hint(hint)
-        status, solver = run.run(cm, budget)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = cm.read(solver)
-            if metrics.weight_of(problem, found) >= metrics.weight_of(problem, hint):
-                hint = found
+        if len(hint) < len(ids) and not run.stopped() and run.left() > 0.05:
+            cm = CpModel(index, [problem.request_by_id[r] for r in ids], set(), restrict)
+            kept = sum(
+                v
+                for r in ids
+                if r in index.published
+                for p, v in cm.vars[r]
+                if p.start_slot == index.published[r].start_slot
+            )
+            n_published = sum(1 for r in ids if r in index.published)
+            objective = (n_published + 1) * cm.weight + kept
+            cm.model.maximize(objective)
+            _lp_cap(cm.model, objective)
+            cm.hint(hint)
+            status, solver = run.run(cm, 0.2 * run.left())
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                found = cm.read(solver)
+                if metrics.weight_of(problem, found) >= metrics.weight_of(problem, hint):
+                    hint = found
         chosen.update(hint)
-        run.report("gaps", metrics.weight_of(problem, chosen), bound)
-    return chosen
+    return _reduce_gaps(run, chosen, bound)
 
 
 def _greedy(index: Index, ids: list[Key], restrict: dict[Key, list[Placement]]):

@@ -293,6 +293,20 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+# What Python's JSON reader says, in words an organiser can read in their own language.
+_JSON_PROBLEMS = {
+    "Expecting value": _l("a value is expected here"),
+    "Expecting ',' delimiter": _l("a comma is missing"),
+    "Expecting ':' delimiter": _l("a colon is missing"),
+    "Expecting property name enclosed in double quotes": _l(
+        "a key in double quotes is expected (is there a comma too many?)"
+    ),
+    "Unterminated string starting at": _l("a text is not closed by its double quote"),
+    "Invalid control character at": _l("a text holds a line break or tab: write it \\n or \\t"),
+    "Extra data": _l("something follows the end of the document"),
+}
+
+
 def parse_mission_file(data: bytes, max_bytes: int | None = None) -> dict:
     """The JSON object in an uploaded file, or ValidationFailed saying what is wrong and where."""
     if max_bytes is not None and len(data) > max_bytes:
@@ -326,7 +340,7 @@ def parse_mission_file(data: bytes, max_bytes: int | None = None) -> dict:
         raise ValidationFailed(
             _l(
                 "The file is not valid JSON: %(problem)s (line %(line)d, column %(column)d).",
-                problem=error.msg,
+                problem=_JSON_PROBLEMS.get(error.msg, error.msg),
                 line=error.lineno,
                 column=error.colno,
             )
@@ -1114,7 +1128,11 @@ class _DocumentCheck:
                     activity.extra["leg"] = self.legs_by_key[leg_key]
                     timezone = activity.extra["leg"]["timezone"]
                     zone = timezone if timezone is not _INVALID else None
-            no_zone = _l("give this time with its offset (e.g. +00:00), or give the activity a leg")
+            no_zone = (  # None: the unknown leg is reported already
+                None
+                if leg_key not in (None, _INVALID)
+                else _l("give this time with its offset (e.g. +00:00), or give the activity a leg")
+            )
             start, end = self._times(activity, zone, no_zone)
             activity.extra["start"], activity.extra["end"] = start, end
             _check_span(activity, start, end, self.problems)

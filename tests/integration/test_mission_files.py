@@ -407,6 +407,16 @@ def test_unknown_references_are_each_named_with_their_path(app_ctx):
     document["requests"][0]["host"] = "sn-x"
     document["requests"][0]["attendees"] = ["p-9"]
     document["organisations"][1]["leg"] = "rabat"
+    document["activities"] = [
+        {
+            "key": "atelier",
+            "kind": "workshop",
+            "title": "Atelier",
+            "leg": "tanger",
+            "start": "2027-03-22T09:00",
+            "end": "2027-03-22T10:00",
+        }
+    ]
     document["meetings"] = [
         {
             "key": "m-1",
@@ -420,6 +430,7 @@ def test_unknown_references_are_each_named_with_their_path(app_ctx):
     assert problems_of(document) == {
         "organisations[1].leg": ['unknown leg "rabat"'],
         "people[1].organisation": ['unknown organisation "sn-banqe"'],
+        "activities[0].leg": ['unknown leg "tanger"'],
         "requests[0].host": ['unknown organisation "sn-x"'],
         "requests[0].attendees[0]": ['unknown person "p-9"'],
         "meetings[0].request": ['unknown request "r-2"'],
@@ -749,9 +760,12 @@ def test_upload_of_a_bad_document_lists_each_problem_and_writes_nothing(logged_i
     text = response.get_data(as_text=True)
     assert "Le fichier a 2 problèmes. Rien n’a été importé." in text
     assert (
-        "<li><code>people[1].organisation: organisation inconnue « ma-atlass »</code></li>" in text
+        "<li><code>people[1].organisation</code> : organisation inconnue « ma-atlass »</li>" in text
     )
-    assert "legs[0].timezone: &#34;Afrique/Dakar&#34; n’est pas un fuseau horaire connu" in text
+    assert (
+        "<li><code>legs[0].timezone</code> : &#34;Afrique/Dakar&#34; n’est pas un fuseau horaire "
+        "connu (par exemple Africa/Dakar)</li>" in text
+    )
     assert row_counts() == before
 
 
@@ -759,7 +773,10 @@ def test_upload_of_invalid_json_says_where(logged_in):
     response = upload(logged_in, b'{"format": "trade-mission/1",\n "legs": [,]}')
     text = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "ligne 2, colonne 11" in text
+    assert (
+        "<li>Le fichier n’est pas du JSON valide : une valeur est attendue ici "
+        "(ligne 2, colonne 11).</li>" in text
+    )
     assert db.session.scalar(select(func.count(Mission.id))) == 1
 
 

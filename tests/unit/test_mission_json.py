@@ -56,7 +56,13 @@ def test_parse_mission_file_reads_utf8_with_or_without_bom(app_ctx):
 
 def test_parse_mission_file_invalid_json_gives_line_and_column(app_ctx):
     assert refusal(b'{\n  "format": "trade-mission/1",\n  "legs": [}\n}') == [
-        "The file is not valid JSON: Expecting value (line 3, column 12)."
+        "The file is not valid JSON: a value is expected here (line 3, column 12)."
+    ]
+
+
+def test_parse_mission_file_names_a_missing_comma(app_ctx):
+    assert refusal(b'{"format": "trade-mission/1"\n "mission": {}}') == [
+        "The file is not valid JSON: a comma is missing (line 2, column 2)."
     ]
 
 

@@ -38,7 +38,7 @@ def export_mission(mission_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 def import_mission():
     form = MissionFileForm()
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []  # (JSON path, reason)
     if form.validate_on_submit():
         limit = current_app.config["MAX_UPLOAD_BYTES"]
         data = form.file.data.read(limit + 1)
@@ -47,7 +47,7 @@ def import_mission():
         except ValidationFailed as failure:
             db.session.rollback()
             problems = [
-                f"{path}: {reason}" if path else str(reason)
+                (path, str(reason))
                 for path, reasons in failure.errors.items()
                 for reason in reasons
             ]
