@@ -13,7 +13,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePath
 
@@ -48,7 +48,6 @@ class Table:
     sheet: str = ""  # XLSX only: the sheet that was read
     sheet_count: int = 1
     truncated: bool = False  # more than `max_rows` rows: the rest was not read
-    warnings: list = field(default_factory=list)
 
 
 class LocalNumber:
