@@ -11,7 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from mission_app.extensions import db
-from mission_app.models import Activity, Leg, Mission, Organisation, Person, User
+from mission_app.models import (
+    Activity,
+    Leg,
+    Meeting,
+    MeetingRequest,
+    Mission,
+    Organisation,
+    Person,
+    User,
+    Venue,
+)
 from mission_app.models.programme import ACTIVITY_KINDS, activity_attendee
 from mission_app.services.errors import NotFound, ValidationFailed
 from mission_app.services.keys import unique_key
@@ -238,6 +248,55 @@ def _apply_activity(
     activity.address = data.address.strip()
     activity.capacity = data.capacity
     activity.attendees = attendees
+
+
+def find_meeting_clashes(activity: Activity) -> list:
+    """Reasons, one per attendee who has a scheduled meeting during the activity.
+
+    Not an error: the meetings may be moved afterwards. Organisers are told at once.
+    """
+    attendees = {person.id: person for person in activity.attendees}
+    if not attendees:
+        return []
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.mission_id == activity.mission_id,
+            Meeting.status == "scheduled",
+            Meeting.start_at < activity.end_at,
+            Meeting.end_at > activity.start_at,
+        )
+        .options(
+            selectinload(Meeting.venue).selectinload(Venue.leg),
+            selectinload(Meeting.request).selectinload(MeetingRequest.attendees),
+            selectinload(Meeting.request)
+            .selectinload(MeetingRequest.delegation)
+            .selectinload(Organisation.people),
+            selectinload(Meeting.request)
+            .selectinload(MeetingRequest.host)
+            .selectinload(Organisation.people),
+        )
+        .order_by(Meeting.start_at, Meeting.id)
+    ).all()
+    reasons = []
+    for meeting in meetings:
+        request = meeting.request
+        present = request.attendees or [*request.delegation.people, *request.host.people]
+        for person in present:
+            if person.id in attendees:
+                reasons.append(
+                    _l(
+                        "%(person)s has a meeting at that time (%(firm)s – %(host)s, %(start)s): "
+                        "move it, or take them off the activity.",
+                        person=person.name,
+                        firm=request.delegation.name,
+                        host=request.host.name,
+                        start=LazyString(
+                            format_local, meeting.start_at, meeting.venue.leg.timezone, "time"
+                        ),
+                    )
+                )
+    return reasons
 
 
 def delete_activity(actor: User, activity: Activity) -> None:

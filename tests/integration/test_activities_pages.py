@@ -126,6 +126,22 @@ def test_create_activity_with_all_delegates_box_adds_every_delegate(logged_in, m
     assert {p.id for p in activity.attendees} == {p.id for p in delegates}
 
 
+def test_create_activity_warns_about_an_attendee_s_meeting(logged_in, mission, lagos):
+    request = factories.MeetingRequestFactory(mission=mission)
+    delegate = factories.PersonFactory(organisation=request.delegation, name="Salma Tazi")
+    factories.MeetingFactory(request=request, venue=factories.VenueFactory(leg=lagos))
+    response = logged_in.post_form(
+        _url(mission, "/new"),
+        _form(
+            lagos, start="2026-05-12T10:00", end="2026-05-12T11:00", attendees=[str(delegate.id)]
+        ),
+    )
+    page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="flash flash-warning"' in page
+    assert "Salma Tazi a un rendez-vous à ce moment-là" in page
+    assert db.session.query(Activity).count() == 1
+
+
 def test_create_activity_with_end_before_start_shows_the_error(logged_in, mission, lagos):
     response = logged_in.post_form(_url(mission, "/new"), _form(lagos, end="2026-05-13T08:00"))
     assert response.status_code == 200

@@ -214,3 +214,44 @@ def test_delete_activity_keeps_its_attendees(organiser, mission, lagos):
     programme.delete_activity(organiser, activity)
     assert db.session.query(Activity).count() == 0
     assert db.session.get(type(person), person.id) is person
+
+
+def test_find_meeting_clashes_names_attendees_who_have_a_meeting_then(organiser, mission, lagos):
+    request = factories.MeetingRequestFactory(mission=mission)
+    delegate = factories.PersonFactory(organisation=request.delegation, name="Amine Benali")
+    factories.PersonFactory(organisation=request.host, name="Awa Diop")
+    venue = factories.VenueFactory(leg=lagos, name="Hôtel Eko")
+    # 09:00–09:30 UTC is 10:00–10:30 in Lagos.
+    factories.MeetingFactory(request=request, venue=venue)
+    activity = programme.create_activity(
+        organiser,
+        mission,
+        _input(
+            lagos,
+            start=datetime(2026, 5, 12, 10, 15),
+            end=datetime(2026, 5, 12, 11, 0),
+            attendee_ids=(delegate.id,),
+        ),
+    )
+    assert [str(reason) for reason in programme.find_meeting_clashes(activity)] == [
+        f"Amine Benali a un rendez-vous à ce moment-là ({request.delegation.name} – "
+        f"{request.host.name}, 10:00) : déplacez-le, ou retirez cette personne de l'activité."
+    ]
+
+
+def test_find_meeting_clashes_ignores_people_left_out_of_the_meeting(organiser, mission, lagos):
+    request = factories.MeetingRequestFactory(mission=mission)
+    delegates = factories.PersonFactory.create_batch(2, organisation=request.delegation)
+    request.attendees = [delegates[0]]
+    factories.MeetingFactory(request=request, venue=factories.VenueFactory(leg=lagos))
+    activity = programme.create_activity(
+        organiser,
+        mission,
+        _input(
+            lagos,
+            start=datetime(2026, 5, 12, 10, 0),
+            end=datetime(2026, 5, 12, 10, 30),
+            attendee_ids=(delegates[1].id,),
+        ),
+    )
+    assert programme.find_meeting_clashes(activity) == []

@@ -173,6 +173,14 @@ def test_firm_page_with_zero_slots_is_refused(logged_in, mission, setting):
     assert set(_requests(setting["atlas"])) == {setting["sonatel"].id, setting["mauritel"].id}
 
 
+def test_firm_page_with_empty_slots_means_one_slot(logged_in, mission, setting):
+    data = _firm_form([(setting["sonadis"], True, 2, "delegation", 1)])
+    data["hosts-0-duration_slots"] = ""
+    response = logged_in.post_form(_url(mission, f"/{setting['atlas'].id}"), data)
+    assert response.status_code == 302
+    assert _requests(setting["atlas"]) == {setting["sonadis"].id: (2, "delegation", 1)}
+
+
 def test_firm_page_with_a_host_of_another_mission_writes_nothing(logged_in, mission, setting):
     theirs = factories.OrganisationFactory(host=True)
     response = logged_in.post_form(

@@ -9,7 +9,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Regexp
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
 from mission_app.labels import PRIORITY_LABELS, REQUESTER_LABELS, choices
@@ -28,10 +28,11 @@ class HostRequestForm(FlaskForm):
     requested_by = SelectField(
         _l("Requested by"), choices=choices(REQUESTER_LABELS), default="delegation"
     )
+    # Left empty: one slot.
     duration_slots = IntegerField(
         _l("Slots"),
         default=1,
-        validators=[InputRequired(), NumberRange(min=1, max=MAX_DURATION_SLOTS)],
+        validators=[Optional(), NumberRange(min=1, max=MAX_DURATION_SLOTS)],
     )
 
 

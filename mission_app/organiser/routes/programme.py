@@ -88,6 +88,7 @@ def create_activity(mission_id: int):
         else:
             db.session.commit()
             flash(_("“%(title)s” added to the programme.", title=activity.title), "success")
+            _warn_about_meetings(activity)
             return redirect(f"{_list_url(mission)}#activity-{activity.id}")
     return _activity_page(mission, form)
 
@@ -105,8 +106,14 @@ def edit_activity(mission_id: int, activity_id: int):
         else:
             db.session.commit()
             flash(_("Saved."), "success")
+            _warn_about_meetings(activity)
             return redirect(f"{_list_url(mission)}#activity-{activity.id}")
     return _activity_page(mission, form, activity)
+
+
+def _warn_about_meetings(activity) -> None:
+    for reason in service.find_meeting_clashes(activity):
+        flash(str(reason), "warning")
 
 
 @bp.route("/<int:mission_id>/activities/<int:activity_id>/delete", methods=["GET", "POST"])

@@ -46,7 +46,10 @@ def edit_firm_requests(mission_id: int, delegation_id: int):
     if form.validate_on_submit():
         choices = [
             service.RequestChoice(
-                row.host_id.data, row.priority.data, row.requested_by.data, row.duration_slots.data
+                row.host_id.data,
+                row.priority.data,
+                row.requested_by.data,
+                row.duration_slots.data or 1,
             )
             for row in form.hosts
             if row.selected.data
