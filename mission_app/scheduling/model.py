@@ -152,10 +152,16 @@ class CpModel:
         self.idle_count = len(total)
         return sum(total)
 
-    def breaks(self, must_people: set[Key] = frozenset()) -> dict[Key, cp_model.LinearExpr]:
+    def breaks(self, occupied: dict[Key, int] | None = None) -> dict[Key, cp_model.LinearExpr]:
         """Per person: maximal runs of non-meeting slots between two meetings, over windows.
-        `must_people` have at least one meeting in their only window (the breaks mode)."""
+
+        `occupied`: for people whose meetings must all be held in their only window, how many
+        slots those meetings take. For them the model also says that their slots add up, and
+        that "no break" means one block of that many slots starting somewhere (a Boolean per
+        start), which the search can branch on directly."""
         m = self.model
+        occupied = occupied or {}
+        self.unary_breaks: dict[Key, list] = {}
         out: dict[Key, list] = defaultdict(list)
         occupancy = self._occupancy()
         windows_of: dict[Key, int] = defaultdict(int)
@@ -163,20 +169,49 @@ class CpModel:
             windows_of[person_id] += 1
         for (person_id, _), by_position in occupancy.items():
             lo, hi = min(by_position), max(by_position)
-            occ = {k: sum(by_position.get(k, [])) for k in range(lo, hi + 1)}
+            occ = {}
+            for k in range(lo, hi + 1):
+                terms = by_position.get(k)
+                if terms:
+                    occ[k] = m.new_bool_var("")
+                    m.add(occ[k] == sum(terms))
+                else:
+                    occ[k] = 0
             starts = []
             for k in range(lo, hi + 1):
-                if not by_position.get(k):
+                if isinstance(occ[k], int):
                     continue
                 run_start = m.new_bool_var("")
                 m.add(run_start <= occ[k])
-                if k > lo and by_position.get(k - 1):
+                if k > lo and not isinstance(occ[k - 1], int):
                     m.add(run_start >= occ[k] - occ[k - 1])
                     m.add(run_start + occ[k - 1] <= 1)
                 else:
                     m.add(run_start == occ[k])
                 starts.append(run_start)
-            if person_id in must_people and windows_of[person_id] == 1:
+            n = occupied.get(person_id)
+            if n is not None and windows_of[person_id] == 1:
+                m.add(sum(v for v in occ.values() if not isinstance(v, int)) == n)
+                m.add(sum(starts) >= 1)
+                blocks = []
+                for a in range(lo, hi - n + 2):
+                    if all(not isinstance(occ.get(k, 0), int) for k in range(a, a + n)):
+                        block = m.new_bool_var("")
+                        for k in range(a, a + n):
+                            m.add_implication(block, occ[k])
+                        blocks.append(block)
+                # breaks in unary: extra[j] <=> at least j + 1 breaks (Booleans for the objective,
+                # which core-based search works on)
+                most = max(0, min(n - 1, (hi - lo + 1) - n))
+                extra = [m.new_bool_var("") for _ in range(most)]
+                for a, b in zip(extra, extra[1:], strict=False):
+                    m.add_implication(b, a)
+                m.add(sum(starts) == 1 + sum(extra))
+                if extra:
+                    m.add(sum(blocks) + extra[0] == 1)
+                else:
+                    m.add(sum(blocks) == 1)
+                self.unary_breaks[person_id] = extra
                 out[person_id].append(sum(starts) - 1)
             else:
                 used = m.new_bool_var("")

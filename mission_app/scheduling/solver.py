@@ -41,7 +41,7 @@ from .reasons import explain
 from .tables import assign_tables
 
 SHARE_SCALE = 1000  # fairness is optimised in thousandths of a share
-BREAKS_PARAMS: dict = {"symmetry_level": 2}
+BREAKS_PARAMS: dict = {"subsolvers": ["core", "default_lp"]}
 EXACT_LIMIT = 12_000  # placements; above this, weight and fairness are solved by window first
 
 
@@ -519,7 +519,11 @@ def _solve_breaks(run: _Run) -> Solution:
     if cm.infeasible:
         return _finish(run, {}, None, "infeasible")
     active = {a for r in problem.requests for a in r.attendees}
-    breaks = cm.breaks(must_people=active)
+    occupied: dict[Key, int] = defaultdict(int)
+    for r in problem.requests:
+        for a in r.attendees:
+            occupied[a] += r.duration_slots
+    breaks = cm.breaks(occupied)
     m = cm.model
     most = max((len(index.problem.windows) * 64), 1)
     bmax = m.new_int_var(0, most, "bmax")
@@ -533,7 +537,12 @@ def _solve_breaks(run: _Run) -> Solution:
     if isinstance(total, int):
         m.add(bmax == 0)
     else:
-        m.minimize(total)
+        # the same total, as a sum of Booleans where the unary encoding exists
+        unary = cm.unary_breaks
+        objective = sum(sum(bits) for bits in unary.values()) + sum(
+            b for person_id, b in breaks.items() if person_id not in unary
+        )
+        m.minimize(objective)
     cm.hint(first_fit(index))
     status, solver = run.run(
         cm,
