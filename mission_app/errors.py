@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -29,9 +29,13 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(status, lambda error, status=status: _page(status))
     app.register_error_handler(NotFound, lambda error: _page(404))
     app.register_error_handler(PermissionDenied, lambda error: _page(403))
-    app.register_error_handler(
-        CSRFError,
-        lambda error: _page(
-            400, _("Your form expired or was sent twice. Go back, reload the page and try again.")
-        ),
+    app.register_error_handler(CSRFError, _csrf_failure)
+
+
+def _csrf_failure(error):
+    if request.headers.get("HX-Request"):
+        # htmx does not show error pages: reload the page, which gets a fresh token.
+        return "", 400, {"HX-Refresh": "true"}
+    return _page(
+        400, _("Your form expired or was sent twice. Go back, reload the page and try again.")
     )

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import Flask
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 
 from mission_app import labels
 
@@ -36,7 +37,14 @@ def zone_offset(value: datetime, zone: str) -> str:
     return f"UTC{'+' if minutes > 0 else '−'}{hours}" + (f":{rest:02d}" if rest else "")
 
 
+def plain_lazy_strings(value):
+    """Lazy translations claim to be safe HTML; their parameters may come from users (a name,
+    a cell of an imported file), so they are escaped like any other text."""
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.finalize = plain_lazy_strings
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["zone_offset"] = zone_offset
     app.jinja_env.globals.update(labels=labels, country_label=labels.country_label)

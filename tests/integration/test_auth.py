@@ -80,3 +80,11 @@ def test_language_switch_shows_english(client):
     token = client.csrf_token()
     client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/login"})
     assert "Log in" in client.get("/login").get_data(as_text=True)
+
+
+def test_expired_form_sent_by_htmx_asks_the_page_to_reload(logged_in, mission):
+    response = logged_in.post(
+        f"/missions/{mission.id}/edit", data={"title": "x"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 400
+    assert response.headers["HX-Refresh"] == "true"

@@ -24,3 +24,12 @@ def test_production_is_the_default_environment(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
         create_app(SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_cli_reports_a_bad_account_in_french_instead_of_crashing(app_ctx):
+    result = app_ctx.test_cli_runner().invoke(
+        args=["user", "create", "pas-une-adresse", "--password", "court"]
+    )
+    assert result.exit_code == 1
+    assert "« pas-une-adresse » n'est pas une adresse e-mail." in result.output
+    assert "Utilisez au moins 10 caractères." in result.output
