@@ -1,10 +1,13 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 
+import os
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from huey import RedisHuey, SqliteHuey
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -28,6 +31,20 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def _make_huey():
+    """The job queue. It must exist at import time, for the consumer process
+    (`huey_consumer mission_app.jobs.huey`): Redis when REDIS_URL is set, else a SQLite file."""
+    if os.environ.get("REDIS_URL"):
+        return RedisHuey("trade-mission", url=os.environ["REDIS_URL"])
+    from config import Config
+
+    os.makedirs(os.path.dirname(Config.HUEY_SQLITE_PATH), exist_ok=True)
+    return SqliteHuey("trade-mission", filename=Config.HUEY_SQLITE_PATH)
+
+
+huey = _make_huey()
 
 
 @event.listens_for(Engine, "connect")

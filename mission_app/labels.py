@@ -30,6 +30,15 @@ REQUESTER_LABELS = {
     "organiser": _l("Organiser"),
 }
 ROLE_LABELS = {"owner": _l("Owner"), "organiser": _l("Organiser"), "viewer": _l("Viewer")}
+RUN_STATUS_LABELS = {
+    "queued": _l("Waiting"),
+    "running": _l("Running"),
+    "done": _l("Finished"),
+    "stopped": _l("Stopped"),
+    "failed": _l("Failed"),
+    "applied": _l("Applied"),
+    "discarded": _l("Set aside"),
+}
 LOCALE_LABELS = {"fr": "Français", "en": "English", "ar": "العربية"}
 COUNTRY_LABELS = {
     "MA": _l("Morocco"),

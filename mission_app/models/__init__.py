@@ -4,6 +4,7 @@ from mission_app.models.meetings import Meeting, MeetingRequest, request_attende
 from mission_app.models.missions import Leg, MeetingWindow, Mission, Venue
 from mission_app.models.participants import Availability, Organisation, Person
 from mission_app.models.programme import Activity, activity_attendee
+from mission_app.models.scheduling_runs import ScheduleRun
 from mission_app.models.users import LoginAttempt, Membership, User
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Mission",
     "Organisation",
     "Person",
+    "ScheduleRun",
     "User",
     "Venue",
     "activity_attendee",

@@ -21,4 +21,5 @@ from mission_app.organiser.routes import (  # noqa: E402, F401
     participants,
     programme,
     requests,
+    schedule,
 )

@@ -237,7 +237,7 @@ def apply_schedule(
     if conflicts:
         # The mission changed since the schedule was computed: refuse, and say what breaks.
         raise ValidationFailed({"": [conflict.message for conflict in conflicts]})
-    solution = scheduling.Solution(tuple(assignments), (), _no_figures())
+    solution = scheduling.Solution(tuple(assignments), (), empty_figures())
     changes = compare(mission_problem, solution)
     moving = [c.before for c in changes if c.kind in ("moved", "dropped")]
     # Free every table that changes hands first: the database refuses two scheduled meetings
@@ -292,5 +292,5 @@ def _free_key(base: str, taken: set[str]) -> str:
     return key
 
 
-def _no_figures() -> scheduling.Figures:
+def empty_figures() -> scheduling.Figures:
     return scheduling.Figures(weight=0, weight_requested=0, weight_bound=0, min_share=None)

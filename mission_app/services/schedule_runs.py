@@ -1,0 +1,233 @@
+"""Scheduling runs: start one, follow it, stop it, review and apply its result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from mission_app import scheduling
+from mission_app.extensions import db
+from mission_app.models import MeetingRequest, Mission, ScheduleRun, User, Venue
+from mission_app.models.types import utcnow
+from mission_app.services.errors import NotFound, ValidationFailed
+from mission_app.services.scheduling import (
+    MeetingChange,
+    apply_schedule,
+    build_problem,
+    compare,
+    empty_figures,
+)
+
+TIME_LIMITS = (10, 30, 60, 120, 300)
+
+
+def list_runs(mission: Mission, limit: int = 10) -> list[ScheduleRun]:
+    return list(
+        db.session.scalars(
+            select(ScheduleRun)
+            .where(ScheduleRun.mission_id == mission.id)
+            .order_by(ScheduleRun.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_run(mission: Mission, run_id: int) -> ScheduleRun:
+    run = db.session.get(ScheduleRun, run_id)
+    if run is None or run.mission_id != mission.id:
+        raise NotFound(f"schedule run {run_id}")
+    return run
+
+
+def start_run(actor: User, mission: Mission, *, time_limit: int, fresh: bool) -> ScheduleRun:
+    """A queued run. The caller enqueues the job once this is committed."""
+    if time_limit not in TIME_LIMITS:
+        raise ValidationFailed({"time_limit": [_l("Choose one of the proposed durations.")]})
+    active = db.session.scalar(
+        select(ScheduleRun.id).where(
+            ScheduleRun.mission_id == mission.id, ScheduleRun.status.in_(("queued", "running"))
+        )
+    )
+    if active is not None:
+        raise ValidationFailed(_l("A schedule is already being computed for this mission."))
+    run = ScheduleRun(
+        mission_id=mission.id,
+        created_by_id=actor.id if actor else None,
+        time_limit_seconds=time_limit,
+        fresh=fresh,
+    )
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def request_stop(actor: User, run: ScheduleRun) -> None:
+    """Ask the solver to stop; it keeps the best schedule found so far."""
+    if run.is_active:
+        run.stop_requested = True
+        db.session.flush()
+
+
+def figures_as_dict(figures: scheduling.Figures | scheduling.Progress) -> dict:
+    fields = (
+        "weight",
+        "weight_requested",
+        "weight_bound",
+        "min_share",
+        "min_share_bound",
+        "idle_gaps",
+        "table_changes",
+        "published_moved",
+        "seconds",
+        "status",
+        "stage",
+    )
+    return {name: getattr(figures, name) for name in fields if hasattr(figures, name)}
+
+
+def store_result(
+    run: ScheduleRun,
+    solution: scheduling.Solution,
+    slot_times: dict[int, tuple[datetime, datetime]],
+    stopped: bool,
+) -> None:
+    run.figures = figures_as_dict(solution.figures)
+    run.assignments = [
+        {
+            "request": a.request_id,
+            "venue": a.venue_id,
+            "table": a.table,
+            "start": slot_times[a.start_slot][0].isoformat(),
+        }
+        for a in solution.assignments
+    ]
+    run.unscheduled = [{"request": u.request_id, "reason": u.reason} for u in solution.unscheduled]
+    run.status = "stopped" if stopped else "done"
+    run.finished_at = utcnow()
+
+
+def _stored_assignments(run: ScheduleRun, slot_by_start) -> tuple[list, list[str]]:
+    """The run's meetings on today's slot grid; meetings whose slot is gone are reported."""
+    assignments, lost = [], []
+    for item in run.assignments or ():
+        start = datetime.fromisoformat(item["start"])
+        slot = slot_by_start.get((item["venue"], start))
+        if slot is None:
+            lost.append(item["request"])
+        else:
+            assignments.append(
+                scheduling.Assignment(item["request"], slot, item["venue"], item["table"])
+            )
+    return assignments, lost
+
+
+@dataclass(frozen=True)
+class Placement:
+    start: datetime
+    venue: str
+    table: int
+    zone: str
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    kind: str  # "new" | "moved" | "dropped" | "kept"
+    delegation: str
+    host: str
+    before: Placement | None
+    after: Placement | None
+
+
+@dataclass(frozen=True)
+class RunReview:
+    rows: list[ChangeRow]
+    unscheduled: list[tuple[str, str, str]]  # delegation, host, reason
+
+    def of_kind(self, kind: str) -> list[ChangeRow]:
+        return [row for row in self.rows if row.kind == kind]
+
+
+def review_run(mission: Mission, run: ScheduleRun) -> RunReview:
+    """What applying the run would change in today's schedule, ready to show."""
+    mission_problem = build_problem(mission)
+    assignments, _ = _stored_assignments(run, mission_problem.slot_by_start)
+    solution = scheduling.Solution(tuple(assignments), (), empty_figures())
+    changes = compare(mission_problem, solution)
+    requests = {
+        r.id: r
+        for r in db.session.scalars(
+            select(MeetingRequest)
+            .where(MeetingRequest.mission_id == mission.id)
+            .options(joinedload(MeetingRequest.delegation), joinedload(MeetingRequest.host))
+        )
+    }
+    venues = {
+        v.id: v
+        for v in db.session.scalars(
+            select(Venue).where(Venue.mission_id == mission.id).options(joinedload(Venue.leg))
+        )
+    }
+
+    def before(meeting) -> Placement | None:
+        if meeting is None:
+            return None
+        venue = venues[meeting.venue_id]
+        return Placement(meeting.start_at, venue.name, meeting.table_number, venue.leg.timezone)
+
+    def after(assignment) -> Placement | None:
+        if assignment is None:
+            return None
+        venue = venues[assignment.venue_id]
+        start = mission_problem.slot_times[assignment.start_slot][0]
+        return Placement(start, venue.name, assignment.table, venue.leg.timezone)
+
+    order = {"moved": 0, "dropped": 1, "new": 2, "kept": 3}
+    rows = sorted(
+        (
+            ChangeRow(
+                change.kind,
+                requests[change.request_id].delegation.name,
+                requests[change.request_id].host.name,
+                before(change.before),
+                after(change.after),
+            )
+            for change in changes
+        ),
+        key=lambda row: (order[row.kind], (row.after or row.before).start, row.delegation),
+    )
+    unscheduled = [
+        (
+            requests[item["request"]].delegation.name,
+            requests[item["request"]].host.name,
+            item["reason"],
+        )
+        for item in run.unscheduled or ()
+        if item["request"] in requests
+    ]
+    return RunReview(rows, unscheduled)
+
+
+def apply_run(actor: User, mission: Mission, run: ScheduleRun) -> list[MeetingChange]:
+    """Write the run's schedule in the caller's transaction; refused if it no longer fits."""
+    if not run.can_apply:
+        raise ValidationFailed(_l("This result cannot be applied any more."))
+    mission_problem = build_problem(mission)
+    assignments, lost = _stored_assignments(run, mission_problem.slot_by_start)
+    if lost:
+        raise ValidationFailed(
+            _l("The meeting windows changed since this schedule was computed: compute a new one.")
+        )
+    changes = apply_schedule(actor, mission, assignments)
+    run.status = "applied"
+    db.session.flush()
+    return changes
+
+
+def discard_run(actor: User, run: ScheduleRun) -> None:
+    if run.status in ("done", "stopped", "failed"):
+        run.status = "discarded"
+        db.session.flush()
