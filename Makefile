@@ -35,6 +35,9 @@ run: $(VENV)/.runtime translations
 	@echo "  Trade Mission Manager: http://$(HOST):$(PORT)/"
 	@echo "  Demo organiser login:  organisatrice@demo.example / mission-demo-2026"
 	@echo
+	@# The huey consumer runs background jobs (scheduling) beside gunicorn; both stop together.
+	$(BIN)/huey_consumer mission_app.jobs.huey --workers 1 --worker-type thread --quiet & \
+	consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
 
 test: $(VENV)/.testing translations

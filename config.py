@@ -64,7 +64,6 @@ class TestConfig(Config):
         "TEST_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'test.db'}"
     )
     WTF_CSRF_ENABLED = True
-    HUEY_IMMEDIATE = True
 
 
 class ProdConfig(Config):

@@ -31,7 +31,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from mission_app import i18n, security, templating
-    from mission_app.extensions import csrf, db, huey, login_manager, migrate
+    from mission_app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(
@@ -41,8 +41,6 @@ def register_extensions(app: Flask) -> None:
         render_as_batch=True,  # SQLite alters tables by copying them
     )
     csrf.init_app(app)
-    # Tests run jobs at once, in the caller's process and app context.
-    huey.immediate = app.config.get("HUEY_IMMEDIATE", False)
     login_manager.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

@@ -19,7 +19,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from mission_app import create_app
-from mission_app.extensions import db
+from mission_app.extensions import db, huey
 from tests import factories
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -100,6 +100,9 @@ def app(database_url):
     )
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     app.test_client_class = Client
+    # Jobs run at once, in the caller's process and app context; a test that needs the real
+    # queue and a consumer switches this off.
+    huey.immediate = True
     with app.app_context():
         upgrade()
     return app
