@@ -26,7 +26,7 @@ $(VENV)/.testing: requirements.txt requirements-test.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 translations: | $(BIN)/python
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d translations
 
 run: $(VENV)/.runtime translations
 	$(BIN)/flask db upgrade
