@@ -512,11 +512,34 @@ def _fill(index: Index, chosen: dict[Key, Placement]) -> dict[Key, Placement]:
 # ----- breaks mode ---------------------------------------------------------------------------
 
 
+def _locked_consistent(index: Index) -> bool:
+    """Whether the locked meetings alone keep every rule (else a hold-everything schedule cannot
+    exist)."""
+    problem = index.problem
+    spans: dict[Key, list] = defaultdict(list)
+    for request_id, p in index.locked.items():
+        request = problem.request_by_id[request_id]
+        if not index.allowed(request, p):
+            return False
+        for a in request.attendees:
+            person = problem.person_by_id.get(a)
+            if person is not None and any(s in person.busy_slots for s in p.slots):
+                return False
+            if any(s < p.end and p.start < e for s, e in spans[a]):
+                return False
+            spans[a].append((p.start, p.end))
+    for (venue_id, _), load in index.locked_load.items():
+        venue = problem.venue_by_id.get(venue_id)
+        if load > (venue.tables if venue else 0):
+            return False
+    return True
+
+
 def _solve_breaks(run: _Run) -> Solution:
     index, problem, options = run.index, run.problem, run.options
     must = {r.id for r in problem.requests}
     cm = CpModel(index, problem.requests, must)
-    if cm.infeasible:
+    if cm.infeasible or not _locked_consistent(index):
         return _finish(run, {}, None, "infeasible")
     active = {a for r in problem.requests for a in r.attendees}
     occupied: dict[Key, int] = defaultdict(int)
@@ -543,7 +566,31 @@ def _solve_breaks(run: _Run) -> Solution:
             b for person_id, b in breaks.items() if person_id not in unary
         )
         m.minimize(objective)
-    cm.hint(first_fit(index))
+        # Bottom-up probes: "at most k breaks" as a pure feasibility question, k = 0, 1, ...
+        # Optima here are small, and a refuted k is a lower bound the main search would take
+        # long to prove; the first k found is optimal.
+        lower = 0
+        while run.left() > 1.0 and not run.stopped():
+            probe = m.clone()
+            probe.add(objective <= lower)
+            probe.clear_objective()
+            status, probe_solver = solve_model(
+                probe, 0.4 * run.left(), options.workers, options.stop, seed=options.seed
+            )
+            if status == cp_model.INFEASIBLE:
+                lower += 1
+                run.report("breaks", 0, 0, breaks=None)
+                continue
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                m.add(objective == lower)
+                hint = {}
+                for request_id, pairs in cm.vars.items():
+                    for placement, v in pairs:
+                        if probe_solver.boolean_value(v):
+                            hint[request_id] = placement
+                cm.hint(hint)
+            break
+        m.add(objective >= lower)
     status, solver = run.run(
         cm,
         run.left(),
