@@ -50,9 +50,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from mission_app.auth.routes import bp as auth_bp
     from mission_app.organiser import bp as organiser_bp
+    from mission_app.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(organiser_bp)
+    app.register_blueprint(portal_bp)
 
 
 def register_cli(app: Flask) -> None:

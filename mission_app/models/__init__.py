@@ -1,5 +1,6 @@
 """All models, imported here so that SQLAlchemy and Alembic see every table."""
 
+from mission_app.models.documents import DocumentBatch
 from mission_app.models.meetings import Meeting, MeetingRequest, request_attendee
 from mission_app.models.missions import Leg, MeetingWindow, Mission, Venue
 from mission_app.models.participants import Availability, Organisation, Person
@@ -10,6 +11,7 @@ from mission_app.models.users import LoginAttempt, Membership, User
 __all__ = [
     "Activity",
     "Availability",
+    "DocumentBatch",
     "Leg",
     "LoginAttempt",
     "Meeting",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from mission_app.extensions import db
 from mission_app.models.types import UTCDateTime, utcnow
@@ -32,6 +33,10 @@ LANGUAGES = ("fr", "en", "ar")
 def new_access_token() -> str:
     """192 random bits, URL-safe: the secret in a participant's personal link."""
     return secrets.token_urlsafe(24)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Organisation(db.Model):
@@ -85,7 +90,10 @@ class Person(db.Model):
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
-    access_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_access_token)
+    # The secret of the personal link; None while the organiser has revoked it. Links are
+    # looked up by the token's SHA-256, so that the lookup's timing says nothing of the token.
+    access_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    access_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     token_issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     mission: Mapped[Mission] = relationship(back_populates="people")
@@ -93,6 +101,15 @@ class Person(db.Model):
     availabilities: Mapped[list[Availability]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="Availability.start_at"
     )
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("access_token", new_access_token())
+        super().__init__(**kwargs)
+
+    @validates("access_token")
+    def _keep_digest(self, _key: str, token: str | None) -> str | None:
+        self.access_token_digest = token_digest(token) if token else None
+        return token
 
     def __repr__(self) -> str:
         return f"<Person {self.key} {self.name!r}>"

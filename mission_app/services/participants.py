@@ -11,12 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from mission_app.extensions import db
 from mission_app.models import Availability, Leg, Mission, Organisation, Person, User
-from mission_app.models.participants import (
-    DELEGATION_CATEGORIES,
-    HOST_CATEGORIES,
-    new_access_token,
-)
-from mission_app.models.types import utcnow
+from mission_app.models.participants import DELEGATION_CATEGORIES, HOST_CATEGORIES
 from mission_app.services.errors import NotFound, ValidationFailed
 from mission_app.services.keys import unique_key
 from mission_app.services.timezones import to_utc
@@ -245,11 +240,3 @@ def _apply_person(person: Person, organisation: Organisation, data: PersonInput)
 def delete_person(actor: User, person: Person) -> None:
     db.session.delete(person)
     db.session.flush()
-
-
-def reissue_access_token(actor: User, person: Person) -> Person:
-    """A new personal link; the old one stops working at once."""
-    person.access_token = new_access_token()
-    person.token_issued_at = utcnow()
-    db.session.flush()
-    return person
