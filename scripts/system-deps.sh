@@ -5,8 +5,9 @@ set -euo pipefail
 
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-run}" = "test" ]; then
-  # chromium: browser tests; poppler-utils: PDF checks (pdftotext, pdffonts, pdftoppm).
-  packages+=(chromium poppler-utils)
+  # chromium: browser tests; poppler-utils: PDF checks (pdftotext, pdffonts, pdftoppm);
+  # python3-gi + gir1.2-ical-3.0: libical, an independent calendar parser for the tests.
+  packages+=(chromium poppler-utils python3-gi gir1.2-ical-3.0)
 fi
 
 missing=()
