@@ -15,6 +15,7 @@ def require_login():
 # Route modules register their views on `bp` when imported.
 from mission_app.organiser.routes import (  # noqa: E402, F401
     files,
+    grid,
     imports,
     members,
     missions,
