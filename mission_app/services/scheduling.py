@@ -26,6 +26,7 @@ from mission_app.models import (
     User,
 )
 from mission_app.services.errors import ValidationFailed
+from mission_app.services.meeting_requests import host_leg_id
 
 
 @dataclass
@@ -53,12 +54,6 @@ class ScheduleProposal:
 
     def count(self, kind: str) -> int:
         return sum(1 for change in self.changes if change.kind == kind)
-
-
-def _host_leg(host: Organisation, legs: list[Leg]) -> Leg | None:
-    if host.leg_id is not None:
-        return next((leg for leg in legs if leg.id == host.leg_id), None)
-    return next((leg for leg in legs if leg.country == host.country), None)
 
 
 def build_problem(mission: Mission) -> MissionProblem:
@@ -141,8 +136,8 @@ def build_problem(mission: Mission) -> MissionProblem:
     organisation_by_id = {o.id: o for o in organisations}
     problem_requests = []
     for request in requests:
-        leg = _host_leg(organisation_by_id[request.host_id], legs)
-        if leg is None:
+        leg_id = host_leg_id(organisation_by_id[request.host_id], legs)
+        if leg_id is None:
             continue  # a host with no leg cannot meet; the requests page says so
         attendees = [p.id for p in request.attendees] or (
             people_of[request.delegation_id] + people_of[request.host_id]
@@ -152,7 +147,7 @@ def build_problem(mission: Mission) -> MissionProblem:
                 request.id,
                 request.delegation_id,
                 request.host_id,
-                leg.id,
+                leg_id,
                 tuple(attendees),
                 request.priority,
                 request.duration_slots,
