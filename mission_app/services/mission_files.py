@@ -3,8 +3,11 @@
 `build_mission_document` turns a mission into plain data, `import_mission_document` creates a new
 mission from such data. An import checks the whole document before writing anything and reports
 every problem at once, each under the JSON path where it is (`people[3].organisation`), so that
-whoever wrote the file can fix it in one go. Keys written in the file are kept, so that an
-export of an imported mission gives the same file again.
+whoever wrote the file can fix it in one go. The schedule's own rules (meeting windows of the
+host's leg, no one in two places at once, people available) need the mission as the scheduler
+sees it: once the rest is right, they are checked with `find_conflicts` on the rows just flushed,
+in the same transaction. Keys written in the file are kept, so that an export of an imported
+mission gives the same file again.
 
 Times: on import, a time without an offset is wall-clock time in the zone of the leg it belongs
 to; on export every time is written in UTC with its offset.
@@ -26,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from mission_app import scheduling
 from mission_app.exporters import ExportedFile
 from mission_app.exporters.mission_json import FORMAT, export_mission_json
 from mission_app.extensions import db
@@ -54,6 +58,7 @@ from mission_app.models.participants import (
 from mission_app.models.programme import ACTIVITY_KINDS
 from mission_app.services.errors import ValidationFailed
 from mission_app.services.keys import KEY_PATTERN
+from mission_app.services.scheduling import build_problem
 
 # A broken file can hold thousands of problems; past this many, the rest are only counted.
 MAX_REPORTED_PROBLEMS = 200
@@ -1347,6 +1352,257 @@ class _DocumentCheck:
 
 
 # --------------------------------------------------------------------------------------------
+# Checking the schedule, on the rows just written
+# --------------------------------------------------------------------------------------------
+
+
+def _local_text(value: datetime, zone: str, *, same_day_as: datetime | None = None) -> str:
+    """A time in `zone` as the file writes dates (2027-03-22 09:00); on the same day, 09:00."""
+    local = value.astimezone(ZoneInfo(zone))
+    if same_day_as is not None and same_day_as.astimezone(ZoneInfo(zone)).date() == local.date():
+        return f"{local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def _local_span(start: datetime, end: datetime, zone: str) -> str:
+    return f"{_local_text(start, zone)}–{_local_text(end, zone, same_day_as=start)}"
+
+
+def _check_schedule(
+    mission: Mission,
+    plan: _Plan,
+    venues: dict[str, Venue],
+    requests: dict[str, MeetingRequest],
+    people: dict[str, Person],
+) -> None:
+    """The rules a schedule keeps (format trade-mission/1) that only the scheduler can check.
+
+    The document check and the database refuse what they see on their own (a table used twice,
+    two meetings for one request). A meeting outside the windows of its host's leg, or a person
+    in two places at once or unavailable, needs the mission as the scheduler sees it: the
+    scheduled meetings go through `find_conflicts` on the rows just flushed. Cancelled meetings
+    hold no one and are not checked.
+    """
+    scheduled = [(n, m) for n, m in enumerate(plan.meetings) if m["status"] == "scheduled"]
+    if not scheduled:
+        return
+    mission_problem = build_problem(mission)
+    problem = mission_problem.problem
+    found: list[tuple[int, str, Any]] = []  # (position in the file, JSON path, reason)
+    position: dict[int, int] = {}  # request id -> position of its meeting in the file
+    meeting_of: dict[int, _Item] = {}  # request id -> its scheduled meeting
+    person_of = {people[key].id: item for key, item in plan.people.items()}
+    assignments = []
+    for index, item in scheduled:
+        request = requests[item["request"]]
+        leg = item.extra["venue"].extra["leg"]
+        zone = leg["timezone"]
+        start, end = item.extra["start"], item.extra["end"]
+        if request.id not in problem.request_by_id:  # build_problem leaves such requests out
+            host = item.extra["request"].extra["host"]
+            found.append(
+                (
+                    index,
+                    item.path,
+                    _l(
+                        "%(host)s meets in no leg: no leg is in its country (%(country)s) and "
+                        "it names none",
+                        host=host["name"],
+                        country=host["country"],
+                    ),
+                )
+            )
+            continue
+        venue = venues[item["venue"]]
+        start_slot = mission_problem.slot_by_start.get((venue.id, start))
+        host_leg_id = problem.request_by_id[request.id].leg_id
+        if start_slot is None and venue.leg_id != host_leg_id:  # the leg is what to fix first
+            found.append(
+                (index, item.path, _wrong_leg_reason(item, problem, host_leg_id, venue.leg_id))
+            )
+            continue
+        if start_slot is None:
+            found.append(
+                (
+                    index,
+                    item.path,
+                    _l(
+                        "starts at %(time)s (%(zone)s), which is not the start of a slot of a "
+                        'meeting window at venue "%(venue)s"',
+                        time=_local_text(start, zone),
+                        zone=zone,
+                        venue=item["venue"],
+                    ),
+                )
+            )
+        duration = timedelta(minutes=leg["slot_minutes"] * request.duration_slots)
+        if end - start != duration:
+            found.append(
+                (
+                    index,
+                    f"{item.path}.end",
+                    _l(
+                        'request "%(request)s" lasts %(minutes)d minutes: the meeting should '
+                        "end at %(expected)s (%(zone)s), not %(end)s",
+                        request=item["request"],
+                        minutes=int(duration.total_seconds()) // 60,
+                        expected=_local_text(start + duration, zone, same_day_as=start),
+                        end=_local_text(end, zone, same_day_as=start),
+                        zone=zone,
+                    ),
+                )
+            )
+        if start_slot is None or end - start != duration:
+            continue  # find_conflicts would judge it at a time that is not its own
+        position[request.id] = index
+        meeting_of[request.id] = item
+        assignments.append(scheduling.Assignment(request.id, start_slot, venue.id, item["table"]))
+
+    busy: dict[tuple[int, int], list[int]] = defaultdict(list)  # (request, person) -> slots
+    for conflict in scheduling.find_conflicts(problem, assignments):
+        if conflict.rule == "person_busy":
+            busy[(conflict.request_ids[0], conflict.person_id)].append(conflict.slot)
+            continue
+        if conflict.rule == "locked_moved" and conflict.request_ids[0] not in meeting_of:
+            continue  # that meeting was left out above, for a reason already given
+        # Where two meetings clash, the reason goes to the later one and names the earlier.
+        request_id = conflict.request_ids[-1]
+        found.append(
+            (
+                position[request_id],
+                meeting_of[request_id].path,
+                _conflict_reason(conflict, problem, meeting_of, person_of),
+            )
+        )
+    for (request_id, person_id), slots in busy.items():
+        found.extend(
+            (position[request_id], meeting_of[request_id].path, reason)
+            for reason in _busy_reasons(
+                meeting_of[request_id],
+                person_of[person_id],
+                [problem.slot_by_index[s] for s in sorted(slots)],
+                plan.activities,
+            )
+        )
+
+    problems = _Problems()
+    for _, path, reason in sorted(found, key=lambda f: f[0]):
+        problems.add(path, reason)
+    problems.raise_if_any()
+
+
+def _who(person: _Item) -> dict[str, str]:
+    return {"person": person["name"], "organisation": person.extra["organisation"]["name"]}
+
+
+def _wrong_leg_reason(item: _Item, problem: scheduling.Problem, host_leg_id, venue_leg_id):
+    return _l(
+        '%(host)s meets in %(city)s, but venue "%(venue)s" is in %(other)s',
+        host=item.extra["request"].extra["host"]["name"],
+        city=problem.leg_by_id[host_leg_id].name,
+        venue=item["venue"],
+        other=problem.leg_by_id[venue_leg_id].name,
+    )
+
+
+def _conflict_reason(
+    conflict: scheduling.Conflict,
+    problem: scheduling.Problem,
+    meeting_of: dict[int, _Item],
+    person_of: dict[int, _Item],
+):
+    """One broken rule in words, naming people, organisations and local times."""
+    item = meeting_of[conflict.request_ids[-1]]
+    venue = item.extra["venue"]
+    zone = venue.extra["leg"]["timezone"]
+    if conflict.rule == "outside_window":
+        request = problem.request_by_id[conflict.request_ids[0]]
+        window = problem.window_by_id[problem.slot_by_index[conflict.slot].window_id]
+        if window.leg_id != request.leg_id:
+            return _wrong_leg_reason(item, problem, request.leg_id, window.leg_id)
+        last_slot = problem.slot_by_index[window.slot_indices[-1]]
+        return _l(
+            "ends at %(end)s, after the end of its meeting window at %(window_end)s (%(zone)s)",
+            end=_local_text(item.extra["end"], zone),
+            window_end=_local_text(last_slot.end, zone, same_day_as=item.extra["end"]),
+            zone=zone,
+        )
+    if conflict.rule == "bad_table":
+        return _l(
+            'venue "%(venue)s" has %(tables)d tables: there is no table %(table)d',
+            venue=venue["key"],
+            tables=venue["tables"],
+            table=item["table"],
+        )
+    if conflict.rule == "table_clash":
+        other = meeting_of[conflict.request_ids[0]]
+        return _l("this table already holds %(other)s at that time", other=other.path)
+    if conflict.rule == "person_clash":
+        other = meeting_of[conflict.request_ids[0]]
+        other_zone = other.extra["venue"].extra["leg"]["timezone"]
+        return _l(
+            "%(person)s (%(organisation)s) is also at %(other)s (%(delegation)s – %(host)s), "
+            "%(when)s (%(zone)s)",
+            **_who(person_of[conflict.person_id]),
+            other=other.path,
+            delegation=other.extra["request"].extra["delegation"]["name"],
+            host=other.extra["request"].extra["host"]["name"],
+            when=_local_span(other.extra["start"], other.extra["end"], other_zone),
+            zone=other_zone,
+        )
+    # Rules the document check already enforces, or that an import cannot break (locked
+    # meetings, precedences): said in the checker's own words.
+    return _l("breaks a scheduling rule: %(rule)s", rule=conflict.message)
+
+
+def _busy_reasons(
+    meeting: _Item, person: _Item, slots: list[scheduling.Slot], activities: list[_Item]
+) -> list:
+    """Why a person cannot be at a meeting: an activity they attend, else their availability."""
+    zone = meeting.extra["venue"].extra["leg"]["timezone"]
+    reasons = []
+    named: list[_Item] = []
+    unavailable: list[scheduling.Slot] = []
+    for slot in slots:
+        during = [
+            a
+            for a in activities
+            if person in a.extra["attendees"]
+            and a.extra["start"] < slot.end
+            and slot.start < a.extra["end"]
+        ]
+        if not during:
+            unavailable.append(slot)
+        for activity in during:
+            if activity in named:
+                continue
+            named.append(activity)
+            reasons.append(
+                _l(
+                    '%(person)s (%(organisation)s) attends %(activity)s, "%(title)s", '
+                    "%(when)s (%(zone)s)",
+                    **_who(person),
+                    activity=activity.path,
+                    title=activity["title"],
+                    when=_local_span(activity.extra["start"], activity.extra["end"], zone),
+                    zone=zone,
+                )
+            )
+    if unavailable:
+        reasons.append(
+            _l(
+                "%(person)s (%(organisation)s) is not available at that time "
+                "(%(when)s, %(zone)s): see %(available)s",
+                **_who(person),
+                when=_local_span(unavailable[0].start, unavailable[-1].end, zone),
+                zone=zone,
+                available=f"{person.path}.available",
+            )
+        )
+    return reasons
+
+
+# --------------------------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------------------------
 
@@ -1356,7 +1612,9 @@ def import_mission_document(actor: User | None, document: dict) -> Mission:
 
     The whole document is checked first; any problem raises ValidationFailed with one reason per
     problem, under its JSON path, and nothing is written. On success everything is flushed in one
-    go; the caller commits.
+    go; the caller commits. The schedule is then checked on the flushed rows with the scheduler's
+    own rules (`_check_schedule`); a broken rule raises ValidationFailed too, and the caller
+    rolls back.
     """
     plan = _DocumentCheck(document).run()
     mission = Mission(
@@ -1491,4 +1749,5 @@ def import_mission_document(actor: User | None, document: dict) -> Mission:
         raise ValidationFailed(
             _l("The database refused the file: %(problem)s", problem=str(error.orig)[:300])
         ) from error
+    _check_schedule(mission, plan, venues, requests, people)
     return mission

@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import event, func, select
 
+from mission_app import scheduling
 from mission_app.exporters.mission_json import render_mission_json
 from mission_app.extensions import db
 from mission_app.models import (
@@ -27,7 +28,9 @@ from mission_app.services.errors import ValidationFailed
 from mission_app.services.mission_files import (
     build_mission_document,
     import_mission_document,
+    summarise_mission_contents,
 )
+from mission_app.services.scheduling import apply_schedule, propose_schedule
 from tests import factories
 
 
@@ -831,3 +834,204 @@ def test_imported_request_and_organisation_counts_match_the_file(app_ctx):
         )
         == 1
     )
+
+
+# -- the schedule, as find_conflicts checks it --------------------------------------------------
+
+
+def scheduled_document() -> dict:
+    """minimal_document with a second host, Kora (Mamadou), and its request r-2."""
+    document = minimal_document()
+    document["organisations"].append(
+        {
+            "key": "sn-kora",
+            "name": "Kora",
+            "country": "SN",
+            "side": "host",
+            "category": "it_services",
+        }
+    )
+    document["people"].append({"key": "p-3", "organisation": "sn-kora", "name": "Mamadou Cissé"})
+    document["requests"].append({"key": "r-2", "delegation": "ma-atlas", "host": "sn-kora"})
+    return document
+
+
+def test_meetings_outside_the_meeting_windows_are_refused(app_ctx):
+    document = scheduled_document()
+    document["requests"][1]["duration_slots"] = 2
+    document["meetings"] = [
+        meeting("m-1", "2027-03-22T14:00", "2027-03-22T14:30"),
+        meeting("m-2", "2027-03-22T11:30", "2027-03-22T12:30", request="r-2"),
+    ]
+    assert problems_of(document) == {
+        "meetings[0]": [
+            "starts at 2027-03-22 14:00 (Africa/Dakar), which is not the start of a slot of a "
+            'meeting window at venue "dkr-hotel"'
+        ],
+        "meetings[1]": [
+            "ends at 2027-03-22 12:30, after the end of its meeting window at 12:00 (Africa/Dakar)"
+        ],
+    }
+
+
+def test_meetings_off_the_slots_or_of_the_wrong_length_are_refused(app_ctx):
+    document = scheduled_document()
+    document["meetings"] = [
+        meeting("m-1", "2027-03-22T09:10", "2027-03-22T09:40"),
+        meeting("m-2", "2027-03-22T10:00", "2027-03-22T11:00", request="r-2"),
+    ]
+    assert problems_of(document) == {
+        "meetings[0]": [
+            "starts at 2027-03-22 09:10 (Africa/Dakar), which is not the start of a slot of a "
+            'meeting window at venue "dkr-hotel"'
+        ],
+        "meetings[1].end": [
+            'request "r-2" lasts 30 minutes: the meeting should end at 10:30 (Africa/Dakar), '
+            "not 11:00"
+        ],
+    }
+
+
+def test_a_meeting_at_a_venue_of_another_leg_than_its_host_is_refused(app_ctx):
+    document = scheduled_document()
+    document["legs"].append(
+        {
+            "key": "nouakchott",
+            "city": "Nouakchott",
+            "country": "MR",
+            "timezone": "Africa/Nouakchott",
+            "venues": [{"key": "nkc-hotel", "name": "Hôtel Azalaï", "tables": 2}],
+            "meeting_windows": [
+                {"venue": "nkc-hotel", "start": "2027-03-24T09:00", "end": "2027-03-24T12:00"}
+            ],
+        }
+    )
+    document["organisations"][2]["leg"] = "nouakchott"  # Kora meets in Nouakchott
+    document["meetings"] = [
+        # On a slot of Dakar, and at no slot of Nouakchott at all: the leg is wrong either way.
+        meeting("m-2", "2027-03-22T10:00", "2027-03-22T10:30", request="r-2"),
+        meeting("m-1", "2027-03-22T09:00", "2027-03-22T09:30", venue="nkc-hotel"),
+    ]
+    assert problems_of(document) == {
+        "meetings[0]": ['Kora meets in Nouakchott, but venue "dkr-hotel" is in Dakar'],
+        "meetings[1]": ['Banque meets in Dakar, but venue "nkc-hotel" is in Nouakchott'],
+    }
+
+
+def test_a_meeting_of_a_host_without_a_leg_is_refused(app_ctx):
+    document = scheduled_document()
+    document["organisations"][1]["country"] = "ML"
+    document["meetings"] = [meeting("m-1", "2027-03-22T09:00", "2027-03-22T09:30")]
+    assert problems_of(document) == {
+        "meetings[0]": ["Banque meets in no leg: no leg is in its country (ML) and it names none"]
+    }
+
+
+def test_a_person_in_two_meetings_at_once_is_refused(app_ctx):
+    document = scheduled_document()
+    document["requests"][0]["duration_slots"] = 2
+    document["meetings"] = [
+        meeting("m-2", "2027-03-22T09:30", "2027-03-22T10:00", table=2, request="r-2"),
+        meeting("m-1", "2027-03-22T09:00", "2027-03-22T10:00"),
+    ]
+    assert problems_of(document) == {
+        "meetings[0]": [
+            "Karim Benali (Atlas) is also at meetings[1] (Atlas – Banque), "
+            "2027-03-22 09:00–10:00 (Africa/Dakar)"
+        ]
+    }
+
+
+def test_a_person_in_a_meeting_during_an_activity_they_attend_is_refused(app_ctx):
+    document = scheduled_document()
+    document["activities"] = [
+        {
+            "key": "atelier",
+            "kind": "workshop",
+            "title": "Atelier marché TIC",
+            "leg": "dakar",
+            "start": "2027-03-22T09:00",
+            "end": "2027-03-22T10:00",
+            "attendees": ["p-2", "p-3"],
+        }
+    ]
+    document["requests"][0]["attendees"] = ["p-1"]  # without Aminata, r-1 is free at 9:00
+    document["meetings"] = [
+        meeting("m-1", "2027-03-22T09:00", "2027-03-22T09:30"),
+        meeting("m-2", "2027-03-22T09:30", "2027-03-22T10:00", table=2, request="r-2"),
+    ]
+    assert problems_of(document) == {
+        "meetings[1]": [
+            'Mamadou Cissé (Kora) attends activities[0], "Atelier marché TIC", '
+            "2027-03-22 09:00–10:00 (Africa/Dakar)"
+        ]
+    }
+
+
+def test_a_person_in_a_meeting_while_unavailable_is_refused(app_ctx):
+    document = scheduled_document()
+    document["people"][0]["available"] = [{"start": "2027-03-22T10:00", "end": "2027-03-22T12:00"}]
+    document["requests"][1]["duration_slots"] = 3
+    document["meetings"] = [
+        meeting("m-1", "2027-03-22T10:00", "2027-03-22T10:30"),
+        meeting("m-2", "2027-03-22T09:00", "2027-03-22T10:30", table=2, request="r-2"),
+    ]
+    assert problems_of(document) == {
+        "meetings[0]": [
+            "Karim Benali (Atlas) is also at meetings[1] (Atlas – Kora), "
+            "2027-03-22 09:00–10:30 (Africa/Dakar)"
+        ],
+        "meetings[1]": [
+            "Karim Benali (Atlas) is not available at that time "
+            "(2027-03-22 09:00–10:00, Africa/Dakar): see people[0].available"
+        ],
+    }
+
+
+def test_cancelled_meetings_are_not_checked_against_the_schedule_rules(app_ctx):
+    document = scheduled_document()
+    document["people"][0]["available"] = [{"start": "2027-03-22T10:00", "end": "2027-03-22T12:00"}]
+    document["meetings"] = [
+        meeting("m-1", "2027-03-22T10:00", "2027-03-22T10:30"),
+        meeting("m-0", "2027-03-22T09:10", "2027-03-22T09:20", status="cancelled"),
+        meeting(
+            "m-2",
+            "2027-03-22T10:00",
+            "2027-03-22T10:30",
+            table=2,
+            request="r-2",
+            status="cancelled",
+        ),
+    ]
+    mission = reimport(json.dumps(document).encode())
+    assert summarise_mission_contents(mission)["meetings"] == 3
+
+
+def test_upload_of_a_schedule_breaking_a_rule_says_so_in_french(logged_in):
+    document = scheduled_document()
+    document["meetings"] = [
+        meeting("m-1", "2027-03-22T09:00", "2027-03-22T09:30"),
+        meeting("m-2", "2027-03-22T09:00", "2027-03-22T09:30", table=2, request="r-2"),
+    ]
+    before = row_counts()
+    response = upload(logged_in, json.dumps(document).encode())
+    assert response.status_code == 200
+    assert (
+        "<li><code>meetings[1]</code> : Karim Benali (Atlas) est déjà à meetings[0] "
+        "(Atlas – Banque), 2027-03-22 09:00–09:30 (Africa/Dakar)</li>"
+    ) in response.get_data(as_text=True)
+    assert row_counts() == before
+
+
+def test_round_trip_of_the_scheduled_demo_mission_gives_identical_bytes(app_ctx, organiser):
+    with force_locale("en"):
+        demo = import_mission_document(None, build_demo_document())
+    proposal = propose_schedule(
+        organiser, demo, scheduling.SolveOptions(time_limit_s=10, workers=1)
+    )
+    apply_schedule(organiser, demo, list(proposal.solution.assignments))
+    db.session.commit()
+    first = export_bytes(demo)
+    assert len(json.loads(first)["meetings"]) == len(proposal.solution.assignments) > 200
+    copy_of_it = reimport(first)
+    assert export_bytes(copy_of_it) == first
