@@ -12,11 +12,14 @@ from mission_app.models import ScheduleRun
 from tests.integration.test_schedule_pages import _requests_to_schedule
 
 
-def test_consumer_process_runs_the_queued_schedule(logged_in, mission, database_url):
+def test_consumer_process_runs_the_queued_schedule(
+    logged_in, mission, database_url, tmp_path, monkeypatch
+):
     _requests_to_schedule(mission)
-    huey.immediate = False  # back to the SQLite queue this process shares with the consumer
+    # A queue of this test's own, shared with the consumer it starts.
+    monkeypatch.setitem(huey.storage_kwargs, "filename", str(tmp_path / "queue.db"))
+    huey.immediate = False
     try:
-        huey.flush()
         env = {
             **os.environ,
             "APP_ENV": "testing",
