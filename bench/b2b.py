@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
         status = solution.figures.status
         if status == "infeasible":
             found, check = "UNSAT", "-"
-        elif solution.assignments:
+        elif status in ("optimal", "feasible"):
             slot_of = {a.request_id: a.start_slot for a in solution.assignments}
             slots = [slot_of.get(i, 0) for i in range(1, len(inst.meetings) + 1)]
             errors, breaks = validate(inst, slots, args.d)

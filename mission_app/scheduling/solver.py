@@ -190,7 +190,7 @@ def _solve_mission(run: _Run) -> Solution:
             found = cm.read(solver) | index.locked
             if _min_share(problem, found, schedulable) >= _min_share(problem, chosen, schedulable):
                 chosen = found
-            share_bound = min(1.0, solver.best_objective_bound / SHARE_SCALE)
+            share_bound = max(0.0, min(1.0, solver.best_objective_bound / SHARE_SCALE))
 
     # 5. idle gaps, window group by window group
     chosen = _reduce_gaps(run, chosen, bound)
@@ -280,7 +280,8 @@ def best_share(
     status, solver = solve_model(cm.model, time_limit_s, workers)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return 0.0, solver.best_objective_bound / SHARE_SCALE
-    return solver.objective_value / SHARE_SCALE, solver.best_objective_bound / SHARE_SCALE
+    found = solver.objective_value / SHARE_SCALE
+    return found, max(found, solver.best_objective_bound / SHARE_SCALE)
 
 
 def _exact(index: Index) -> bool:
@@ -421,7 +422,7 @@ def _solve_mission_by_window(
         )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             selection = wm.read(solver)
-        share_bound = min(1.0, solver.best_objective_bound / SHARE_SCALE)
+        share_bound = max(0.0, min(1.0, solver.best_objective_bound / SHARE_SCALE))
 
     placed = _place_by_window(run, selection, bound)
     placed = _fill(index, placed)
@@ -512,6 +513,16 @@ def _fill(index: Index, chosen: dict[Key, Placement]) -> dict[Key, Placement]:
 # ----- breaks mode ---------------------------------------------------------------------------
 
 
+def _read(cm: CpModel, solver: cp_model.CpSolver) -> dict[Key, Placement]:
+    """The placements of a solve of a clone of `cm.model` (clones keep variable indices)."""
+    return {
+        request_id: placement
+        for request_id, pairs in cm.vars.items()
+        for placement, v in pairs
+        if solver.boolean_value(v)
+    }
+
+
 def _locked_consistent(index: Index) -> bool:
     """Whether the locked meetings alone keep every rule (else a hold-everything schedule cannot
     exist)."""
@@ -569,8 +580,21 @@ def _solve_breaks(run: _Run) -> Solution:
         # Bottom-up probes: "at most k breaks" as a pure feasibility question, k = 0, 1, ...
         # Optima here are small, and a refuted k is a lower bound the main search would take
         # long to prove; the first k found is optimal.
+        # first, is there any schedule at all (with the fairness rule)? Infeasible variants are
+        # refuted here instead of looking like "no schedule with k breaks" for every k
+        feasible = m.clone()
+        feasible.clear_objective()
+        status, first = solve_model(
+            feasible, 0.3 * run.left(), options.workers, options.stop, seed=options.seed
+        )
+        if status == cp_model.INFEASIBLE:
+            return _finish(run, {}, None, "infeasible")
+        upper = None
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            upper = sum(int(first.value(b)) for b in breaks.values() if not isinstance(b, int))
+            cm.hint(_read(cm, first))
         lower = 0
-        while run.left() > 1.0 and not run.stopped():
+        while run.left() > 1.0 and not run.stopped() and (upper is None or lower < upper):
             probe = m.clone()
             probe.add(objective <= lower)
             probe.clear_objective()
@@ -583,12 +607,7 @@ def _solve_breaks(run: _Run) -> Solution:
                 continue
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 m.add(objective == lower)
-                hint = {}
-                for request_id, pairs in cm.vars.items():
-                    for placement, v in pairs:
-                        if probe_solver.boolean_value(v):
-                            hint[request_id] = placement
-                cm.hint(hint)
+                cm.hint(_read(cm, probe_solver))
             break
         m.add(objective >= lower)
     status, solver = run.run(
@@ -643,7 +662,7 @@ def _finish(
             unscheduled.append(
                 Unscheduled(r.id, "infeasible", "No schedule can hold every meeting.")
             )
-        elif status in ("unknown", "stopped") and not chosen:
+        elif status in ("unknown", "stopped") and not (set(chosen) - set(index.locked)):
             unscheduled.append(
                 Unscheduled(r.id, "not_solved", "No schedule was found in the time given.")
             )

@@ -257,3 +257,54 @@ def test_solve_breaks_mode_impossible_reports_infeasible(mission):
     assert solution.figures.status == "infeasible"
     assert solution.assignments == ()
     assert [u.code for u in solution.unscheduled] == ["infeasible", "infeasible"]
+
+
+def _brute_force_breaks(problem, d):
+    """Fewest total breaks over every way to hold every request, or None if none exists."""
+    slots = [s.index for s in problem.slots]
+    tables = problem.venues[0].tables
+    best = None
+    for combo in itertools.product(slots, repeat=len(problem.requests)):
+        if any(combo.count(t) > tables for t in slots):
+            continue
+        taken: dict[str, list[int]] = {}
+        ok = True
+        for request, slot in zip(problem.requests, combo, strict=True):
+            for person_id in request.attendees:
+                if slot in problem.person_by_id[person_id].busy_slots:
+                    ok = False
+                taken.setdefault(person_id, []).append(slot)
+        if not ok or any(len(set(ts)) != len(ts) for ts in taken.values()):
+            continue
+        breaks = {
+            p: sum(1 for u, v in itertools.pairwise(sorted(ts)) if v > u + 1)
+            for p, ts in taken.items()
+        }
+        if max(breaks.values()) - min(breaks.values()) > d:
+            continue
+        total = sum(breaks.values())
+        best = total if best is None else min(best, total)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_solve_breaks_mode_small_matches_brute_force(mission, seed):
+    rng = random.Random(seed)
+    slots = mission.window(5, 2)
+    people = [
+        mission.firm(f"p{i}", busy=set(rng.sample(slots, rng.randint(0, 2)))) for i in range(4)
+    ]
+    pairs = list(itertools.combinations(people, 2))
+    for a, b in rng.sample(pairs, 5):
+        mission.request(a, b)
+    problem = mission.build()
+    d = seed % 3
+    expected = _brute_force_breaks(problem, d)
+    solution = solve(problem, SolveOptions(time_limit_s=10.0, mode="breaks", fairness_d=d))
+    if expected is None:
+        assert solution.figures.status == "infeasible"
+    else:
+        assert solution.figures.status == "optimal"
+        assert find_conflicts(problem, solution.assignments) == []
+        assert len(solution.assignments) == 5
+        assert solution.figures.breaks == expected
