@@ -86,16 +86,21 @@ def import_mission_command(file: str, owner: str | None) -> None:
     """Create a NEW mission from a mission file (format trade-mission/1).
 
     The whole file is checked first: on any problem, every problem is printed to stderr with
-    its place in the file, the exit status is 1 and nothing is written. On success the last
-    line printed is the new mission's id, so that scripts can read it with `tail -n 1`.
+    its place in the file, the exit status is 1 and nothing is written. Meetings that break a
+    scheduling rule (a person booked twice, say) are imported, and each is reported on stderr
+    as a warning; the grid shows them as conflicts. On success the last line printed is the new
+    mission's id, so that scripts can read it with `tail -n 1`.
     """
     with click.open_file(file, "rb") as handle:
         data = handle.read()
+    warnings: list = []
     try:
-        mission = mission_files.import_mission_file(_owner(owner), data)
+        mission = mission_files.import_mission_file(_owner(owner), data, schedule_warnings=warnings)
     except ValidationFailed as failure:
         fail_with(failure)
     db.session.commit()
+    for path, reason in warnings:
+        click.echo(f"warning: {path}: {reason}", err=True)
     counts = mission_files.summarise_mission_contents(mission)
     click.echo(
         f"imported “{mission.title}”: "

@@ -367,9 +367,17 @@ def parse_mission_file(data: bytes, max_bytes: int | None = None) -> dict:
     return document
 
 
-def import_mission_file(actor: User | None, data: bytes, max_bytes: int | None = None) -> Mission:
+def import_mission_file(
+    actor: User | None,
+    data: bytes,
+    max_bytes: int | None = None,
+    *,
+    schedule_warnings: list | None = None,
+) -> Mission:
     """A new mission from the bytes of a mission file; see import_mission_document."""
-    return import_mission_document(actor, parse_mission_file(data, max_bytes))
+    return import_mission_document(
+        actor, parse_mission_file(data, max_bytes), schedule_warnings=schedule_warnings
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1374,7 +1382,7 @@ def _check_schedule(
     venues: dict[str, Venue],
     requests: dict[str, MeetingRequest],
     people: dict[str, Person],
-) -> None:
+) -> list[tuple[str, Any]]:
     """The rules a schedule keeps (format trade-mission/1) that only the scheduler can check.
 
     The document check and the database refuse what they see on their own (a table used twice,
@@ -1385,7 +1393,7 @@ def _check_schedule(
     """
     scheduled = [(n, m) for n, m in enumerate(plan.meetings) if m["status"] == "scheduled"]
     if not scheduled:
-        return
+        return []
     mission_problem = build_problem(mission)
     problem = mission_problem.problem
     found: list[tuple[int, str, Any]] = []  # (position in the file, JSON path, reason)
@@ -1485,10 +1493,7 @@ def _check_schedule(
             )
         )
 
-    problems = _Problems()
-    for _, path, reason in sorted(found, key=lambda f: f[0]):
-        problems.add(path, reason)
-    problems.raise_if_any()
+    return [(path, reason) for _, path, reason in sorted(found, key=lambda f: f[0])]
 
 
 def _who(person: _Item) -> dict[str, str]:
@@ -1607,14 +1612,19 @@ def _busy_reasons(
 # --------------------------------------------------------------------------------------------
 
 
-def import_mission_document(actor: User | None, document: dict) -> Mission:
+def import_mission_document(
+    actor: User | None, document: dict, *, schedule_warnings: list | None = None
+) -> Mission:
     """A NEW mission built from a mission document, owned by the actor (if any).
 
     The whole document is checked first; any problem raises ValidationFailed with one reason per
     problem, under its JSON path, and nothing is written. On success everything is flushed in one
     go; the caller commits. The schedule is then checked on the flushed rows with the scheduler's
-    own rules (`_check_schedule`); a broken rule raises ValidationFailed too, and the caller
-    rolls back.
+    own rules (`_check_schedule`). A broken rule raises ValidationFailed too (the caller rolls
+    back), unless the caller passes a `schedule_warnings` list: the (path, reason) pairs go there
+    and the import stands. The app's own exports need that: a schedule can break a rule after
+    it was made (someone's availability shrinks), and the grid shows such conflicts; a backup
+    must still load.
     """
     plan = _DocumentCheck(document).run()
     mission = Mission(
@@ -1749,5 +1759,12 @@ def import_mission_document(actor: User | None, document: dict) -> Mission:
         raise ValidationFailed(
             _l("The database refused the file: %(problem)s", problem=str(error.orig)[:300])
         ) from error
-    _check_schedule(mission, plan, venues, requests, people)
+    broken_rules = _check_schedule(mission, plan, venues, requests, people)
+    if schedule_warnings is not None:
+        schedule_warnings.extend(broken_rules)
+    elif broken_rules:
+        problems = _Problems()
+        for path, reason in broken_rules:
+            problems.add(path, reason)
+        problems.raise_if_any()
     return mission

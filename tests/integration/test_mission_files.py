@@ -1007,22 +1007,6 @@ def test_cancelled_meetings_are_not_checked_against_the_schedule_rules(app_ctx):
     assert summarise_mission_contents(mission)["meetings"] == 3
 
 
-def test_upload_of_a_schedule_breaking_a_rule_says_so_in_french(logged_in):
-    document = scheduled_document()
-    document["meetings"] = [
-        meeting("m-1", "2027-03-22T09:00", "2027-03-22T09:30"),
-        meeting("m-2", "2027-03-22T09:00", "2027-03-22T09:30", table=2, request="r-2"),
-    ]
-    before = row_counts()
-    response = upload(logged_in, json.dumps(document).encode())
-    assert response.status_code == 200
-    assert (
-        "<li><code>meetings[1]</code> : Karim Benali (Atlas) est déjà à meetings[0] "
-        "(Atlas – Banque), 2027-03-22 09:00–09:30 (Africa/Dakar)</li>"
-    ) in response.get_data(as_text=True)
-    assert row_counts() == before
-
-
 def test_round_trip_of_the_scheduled_demo_mission_gives_identical_bytes(app_ctx, organiser):
     with force_locale("en"):
         demo = import_mission_document(None, build_demo_document())

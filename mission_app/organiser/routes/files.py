@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from mission_app.extensions import db
@@ -42,8 +43,11 @@ def import_mission():
     if form.validate_on_submit():
         limit = current_app.config["MAX_UPLOAD_BYTES"]
         data = form.file.data.read(limit + 1)
+        warnings: list = []
         try:
-            mission = service.import_mission_file(current_user, data, max_bytes=limit)
+            mission = service.import_mission_file(
+                current_user, data, max_bytes=limit, schedule_warnings=warnings
+            )
         except ValidationFailed as failure:
             db.session.rollback()
             problems = [
@@ -54,6 +58,17 @@ def import_mission():
         else:
             db.session.commit()
             flash(_("Mission imported. You are its owner."), "success")
+            if warnings:
+                flash(
+                    ngettext(
+                        "Its schedule breaks %(num)d scheduling rule; the grid shows it: %(first)s",
+                        "Its schedule breaks %(num)d scheduling rules; the grid shows them. "
+                        "The first: %(first)s",
+                        len(warnings),
+                        first=f"{warnings[0][0]}: {warnings[0][1]}",
+                    ),
+                    "warning",
+                )
             return redirect(url_for("organiser.show_mission", mission_id=mission.id))
     return render_template(
         "organiser/files/import.html",
