@@ -1,3 +1,64 @@
-"""Portal views: calendars."""
+"""Portal views: calendar feeds behind the personal link.
 
-from mission_app.portal import bp  # noqa: F401
+Calendar clients poll these feeds for months. Each response carries a (weak) ETag computed from
+everything but DTSTAMP, so that a poll of an unchanged agenda gets a 304 without a body.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+
+from mission_app.exporters import ExportedFile
+from mission_app.exporters.ics import agenda_calendar, calendar_name_for, content_etag
+from mission_app.portal import bp
+from mission_app.services.agendas import organisation_agenda, person_agenda, programme_agenda
+from mission_app.services.portal import person_for_token
+
+# Personal data: no shared cache may keep it, and clients may reuse it for five minutes.
+FEED_CACHE_CONTROL = "private, max-age=300"
+
+
+@bp.get("/<token>/agenda.ics")
+def person_calendar(token: str):
+    person = person_for_token(token)
+    agenda = person_agenda(person.mission, person)
+    return _feed(agenda, "person", "portal.person_calendar", token)
+
+
+@bp.get("/<token>/organisation.ics")
+def organisation_calendar(token: str):
+    person = person_for_token(token)
+    agenda = organisation_agenda(person.mission, person.organisation)
+    return _feed(agenda, "organisation", "portal.organisation_calendar", token)
+
+
+@bp.get("/<token>/programme.ics")
+def programme_calendar(token: str):
+    person = person_for_token(token)
+    agenda = programme_agenda(person.mission)
+    return _feed(agenda, "programme", "portal.programme_calendar", token)
+
+
+def _feed(agenda, scope: str, endpoint: str, token: str):
+    exported = agenda_calendar(
+        agenda,
+        calendar_name=calendar_name_for(agenda, scope),
+        feed_url=url_for(endpoint, token=token, _external=True),
+    )
+    return calendar_response(exported, attachment=request.args.get("download") == "1")
+
+
+def calendar_response(exported: ExportedFile, *, attachment: bool):
+    """The file, or 304 Not Modified when the client already holds this version."""
+    etag = content_etag(exported.content)
+    if request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304)
+        del response.headers["Content-Type"]
+    else:
+        response = current_app.response_class(exported.content, content_type=exported.content_type)
+        disposition = "attachment" if attachment else "inline"
+        response.headers.set("Content-Disposition", disposition, filename=exported.filename)
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = FEED_CACHE_CONTROL
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
