@@ -175,16 +175,19 @@ def _description(agenda: Agenda, entry: AgendaEntry) -> str:
             lines += ["", _("Our participants:")]
             lines += [_person_line(p, with_organisation=True) for p in entry.own_people]
     else:
-        lines.append(f"{_kind_label(entry.kind)}: {entry.title}")
+        lines.append(_kind_label(entry.kind))
         if entry.own_people:
             lines += ["", _("Attending:")]
             lines += [_person_line(p, with_organisation=True) for p in entry.own_people]
     if entry.zone != "UTC":
         # Phones show events in the zone they are in; travellers also want the local time.
-        times = "{}–{}".format(
-            format_local(entry.start, entry.zone, "datetime"),
+        hours = "{}–{}".format(
+            format_local(entry.start, entry.zone, "time"),
             format_local(entry.end, entry.zone, "time"),
         )
+        if agenda.locale == "ar":  # keep "09:00–09:30" left to right inside Arabic text
+            hours = f"\u2066{hours}\u2069"
+        times = f"{format_local(entry.start, entry.zone, 'date')}, {hours}"
         lines += ["", _("Local time in %(city)s: %(times)s", city=entry.city, times=times)]
     lines.append(agenda.mission_title)
     return "\n".join(lines)

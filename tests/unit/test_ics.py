@@ -187,7 +187,7 @@ def test_meeting_description_names_the_counterpart_their_people_and_ours(app_ctx
             "Nos participants :",
             "- سلمى العلوي, مديرة, Atlas; Digital",
             "",
-            "Heure locale à Casablanca : mar. 3 mars 2026, 10:00–10:30",
+            "Heure locale à Casablanca : mardi 3 mars 2026, 10:00–10:30",
             "Mission TIC, Dakar; Nouakchott",
         ]
     )
@@ -276,3 +276,41 @@ def test_file_name_is_a_safe_slug(app_ctx):
     exported = agenda_calendar(_agenda(), calendar_name="Mission TIC — Salma El Alaoui")
     assert exported.filename == "mission-tic-salma-el-alaoui.ics"
     assert exported.content_type == "text/calendar; charset=utf-8"
+
+
+def test_arabic_description_keeps_times_left_to_right(app_ctx):
+    agenda = _agenda(_meeting("meeting-1.mission-1@test", IN_RAMADAN), locale="ar")
+    (event,) = vobject.readOne(_ics(agenda).decode()).vevent_list
+    assert event.description.value.splitlines()[0] == "لقاء مع Maroc Télécom (مشغّل اتصالات)"
+    assert "\u206610:00–10:30\u2069" in event.description.value
+    assert event.location.value.startswith("Hyatt Regency (الطاولة 3), ")
+
+
+def test_activity_description_names_its_kind_and_who_attends(app_ctx):
+    workshop = AgendaEntry(
+        uid="activity-4.mission-1@test",
+        kind="site_visit",
+        title="Visite du datacenter",
+        start=IN_RAMADAN,
+        end=IN_RAMADAN + timedelta(hours=2),
+        zone=CASABLANCA,
+        city="Casablanca",
+        location="Technopark",
+        address="Route de Nouaceur",
+        own_people=(PersonRef("Salma", "CEO", "Atlas"),),
+    )
+    (event,) = vobject.readOne(_ics(_agenda(workshop)).decode()).vevent_list
+    assert event.summary.value == "Visite du datacenter"
+    assert event.categories.value == ["Visite de site"]
+    assert event.location.value == "Technopark, Route de Nouaceur, Casablanca"
+    assert event.description.value == "\n".join(
+        [
+            "Visite de site",
+            "",
+            "Participants :",
+            "- Salma, CEO, Atlas",
+            "",
+            "Heure locale à Casablanca : mardi 3 mars 2026, 10:00–12:00",
+            "Mission TIC, Dakar; Nouakchott",
+        ]
+    )

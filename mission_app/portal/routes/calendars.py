@@ -60,5 +60,4 @@ def calendar_response(exported: ExportedFile, *, attachment: bool):
         response.headers.set("Content-Disposition", disposition, filename=exported.filename)
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = FEED_CACHE_CONTROL
-    response.headers["X-Robots-Tag"] = "noindex"
     return response
