@@ -43,6 +43,10 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
     LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 900))
 
+    # The site's address as participants reach it, for links made outside a request: the QR
+    # codes and links in documents written by the CLI.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
     REDIS_URL = os.environ.get("REDIS_URL")
     HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", str(INSTANCE_DIR / "huey.db"))
 

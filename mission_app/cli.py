@@ -6,7 +6,7 @@ import functools
 import json
 
 import click
-from flask import current_app
+from flask import current_app, url_for
 from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -203,3 +203,68 @@ def schedule_command(mission_id: int, time_limit: float, fresh: bool) -> None:
             sort_keys=True,
         )
     )
+
+
+@mission_cli.command("agenda")
+@click.argument("mission_id", type=int)
+@click.argument("person_key")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["pdf", "ics"]),
+    default="pdf",
+    show_default=True,
+    help="PDF agenda or calendar file.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write; standard output when not given.",
+)
+def agenda_command(mission_id: int, person_key: str, output_format: str, output: str | None):
+    """Write the agenda of the person PERSON_KEY (their key in the mission file).
+
+    The same document the participant portal serves, with links built on PUBLIC_BASE_URL.
+    The agenda is in the person's language, whatever the language of this shell.
+    """
+    from mission_app.exporters.ics import agenda_calendar, calendar_name_for
+    from mission_app.services import documents
+    from mission_app.services.agendas import person_agenda
+    from mission_app.services.errors import NotFound
+
+    mission = db.session.get(Mission, mission_id)
+    if mission is None:
+        raise click.ClickException(f"no mission {mission_id}")
+    try:
+        person = documents.get_person_by_key(mission, person_key)
+    except NotFound:
+        raise click.ClickException(
+            f"no person with key {person_key!r} in mission {mission_id}"
+        ) from None
+    app = current_app._get_current_object()
+    with app.test_request_context(base_url=app.config["PUBLIC_BASE_URL"]):
+        token = person.access_token
+        if output_format == "pdf":
+            exported = documents.person_agenda_file(
+                mission,
+                person,
+                lambda p: (
+                    url_for("portal.show_agenda", token=token, _external=True) if token else None
+                ),
+            )
+        else:
+            agenda = person_agenda(mission, person)
+            exported = agenda_calendar(
+                agenda,
+                calendar_name=calendar_name_for(agenda, "person"),
+                feed_url=url_for("portal.person_calendar", token=token, _external=True)
+                if token
+                else None,
+            )
+    if output:
+        with open(output, "wb") as handle:
+            handle.write(exported.content)
+        click.echo(f"wrote {output} ({len(exported.content)} bytes)", err=True)
+    else:
+        click.echo(exported.content, nl=False)

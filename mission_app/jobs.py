@@ -111,3 +111,71 @@ class _ProgressWatcher:
                 db.session.commit()
                 db.session.expire_all()
             db.session.remove()
+
+
+# ----- documents: every personal agenda as one ZIP ----------------------------------------------
+
+BATCH_PROGRESS_SECONDS = 0.5
+
+
+@huey.task()
+def build_agenda_zip_job(batch_id: int, base_url: str) -> None:
+    with _app_context():
+        execute_agenda_batch(batch_id, base_url)
+
+
+def execute_agenda_batch(batch_id: int, base_url: str) -> None:
+    """Render each person's agenda into the batch's ZIP, saving progress as it goes.
+
+    `base_url` is the site's address as the organiser saw it, so that the QR codes in the
+    agendas point where the portal answers.
+    """
+    import time
+    from pathlib import Path
+
+    from flask import url_for
+
+    from mission_app.models import DocumentBatch
+    from mission_app.services import documents
+
+    batch = db.session.get(DocumentBatch, batch_id)
+    if batch is None or batch.status != "queued":
+        return
+    app = current_app._get_current_object()
+    batch.status = "running"
+    db.session.commit()
+    archive = None
+    try:
+        mission = db.session.get(Mission, batch.mission_id)
+        people = documents.batch_people(mission)
+        batch.total_count, batch.done_count = len(people), 0
+        db.session.commit()
+        taken: set[str] = set()
+        archive = documents.open_batch_zip(app.instance_path, batch)
+        saved_at = time.monotonic()
+        with app.test_request_context(base_url=base_url):
+
+            def portal_url(person):
+                if not person.access_token:
+                    return None
+                return url_for("portal.show_agenda", token=person.access_token, _external=True)
+
+            for person in people:
+                exported = documents.person_agenda_file(mission, person, portal_url)
+                archive.writestr(documents.zip_member_name(person, taken), exported.content)
+                batch.done_count += 1
+                if time.monotonic() - saved_at >= BATCH_PROGRESS_SECONDS:
+                    db.session.commit()
+                    saved_at = time.monotonic()
+        documents.finish_batch_zip(app.instance_path, batch, archive)
+        db.session.commit()
+    except Exception as error:  # the organiser must see that the batch failed, and why
+        if archive is not None:
+            archive.close()
+            Path(archive.filename).unlink(missing_ok=True)
+        db.session.rollback()
+        batch = db.session.get(DocumentBatch, batch_id)
+        batch.status, batch.finished_at = "failed", utcnow()
+        batch.error = f"{type(error).__name__}: {error}"
+        db.session.commit()
+        raise

@@ -14,6 +14,8 @@ def require_login():
 
 # Route modules register their views on `bp` when imported.
 from mission_app.organiser.routes import (  # noqa: E402, F401
+    calendars,
+    documents,
     files,
     grid,
     imports,
