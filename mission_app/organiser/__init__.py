@@ -19,6 +19,7 @@ from mission_app.organiser.routes import (  # noqa: E402, F401
     files,
     grid,
     imports,
+    links,
     members,
     missions,
     participants,
