@@ -211,6 +211,8 @@ def test_agenda_links_to_pdf_calendar_subscription_and_download(client, delegati
     assert f'href="/p/{token}/agenda.ics?download=1" download>' in page
     assert f'href="webcal://localhost/p/{token}/organisation.ics">' in page
     assert f'href="webcal://localhost/p/{token}/programme.ics">' in page
+    assert f'href="/p/{token}/organisation.ics?download=1" download>' in page
+    assert f'href="/p/{token}/programme.ics?download=1" download>' in page
     assert "Toutes les réunions" not in page  # French says rendez-vous
     assert "Tous les rendez-vous de votre organisation, Atlas Cyber" in page
 
@@ -221,6 +223,15 @@ def test_agenda_with_nothing_yet_says_so(client, mission):
     text = visible(client.get(f"/p/{person.access_token}"))
     assert "Rien dans votre agenda pour l'instant." in text
     assert "0 rendez-vous · 0 activité" in text
+
+
+def test_activity_outside_any_leg_is_shown_in_universal_time(client, mission):
+    person = factories.PersonFactory(organisation__mission=mission)
+    dinner = factories.ActivityFactory(mission=mission, kind="social", title="Dîner de clôture")
+    dinner.attendees.append(person)
+    db.session.commit()
+    text = visible(client.get(f"/p/{person.access_token}"))
+    assert "Mardi 12 mai 2026 Temps universel ( UTC ) 15:00 – 17:00".lower() in text.lower()
 
 
 def test_agenda_headers_keep_the_link_private_and_cache_briefly(client, delegation):

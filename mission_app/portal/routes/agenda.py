@@ -68,8 +68,6 @@ def show_agenda(token: str):
     agenda = person_agenda(person.mission, person)
     language, remember = _chosen_language(agenda.locale)
     feed_url = url_for("portal.person_calendar", token=token, _external=True)
-    organisation_feed = url_for("portal.organisation_calendar", token=token, _external=True)
-    programme_feed = url_for("portal.programme_calendar", token=token, _external=True)
     with force_locale(language):
         page = render_template(
             "portal/agenda.html",
@@ -79,10 +77,12 @@ def show_agenda(token: str):
             languages=PORTAL_LANGUAGES,
             feed_url=feed_url,
             webcal_url=_webcal(feed_url),
-            organisation_feed=organisation_feed,
-            organisation_webcal=_webcal(organisation_feed),
-            programme_feed=programme_feed,
-            programme_webcal=_webcal(programme_feed),
+            organisation_webcal=_webcal(
+                url_for("portal.organisation_calendar", token=token, _external=True)
+            ),
+            programme_webcal=_webcal(
+                url_for("portal.programme_calendar", token=token, _external=True)
+            ),
         )
     response = make_response(page)
     response.headers["Cache-Control"] = CACHE_CONTROL
