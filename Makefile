@@ -13,6 +13,7 @@ PORT ?= 5000
 .PHONY: run test lint format translations extract-messages
 
 $(BIN)/python:
+	scripts/system-deps.sh run  # python3-venv first: Debian's python3 cannot make a venv without it
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python

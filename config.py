@@ -47,6 +47,10 @@ class Config:
     # codes and links in documents written by the CLI.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
+    # Reverse proxies in front of the app (nginx, a load balancer): their X-Forwarded-For and
+    # X-Forwarded-Proto are trusted, so that login throttling sees the client's own address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+
     REDIS_URL = os.environ.get("REDIS_URL")
     HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", str(INSTANCE_DIR / "huey.db"))
 

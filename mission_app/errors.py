@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -24,9 +24,20 @@ def _page(status: int, message: str | None = None):
     ), status
 
 
+def _too_large(error):
+    """An upload over the size limit: back to the form, saying what the limit is."""
+    limit_mb = current_app.config["MAX_UPLOAD_BYTES"] / (1024 * 1024)
+    message = _("The file is too large: the limit is %(limit)s MB.", limit=f"{limit_mb:.0f}")
+    if request.method == "POST" and request.url_rule and "GET" in request.url_rule.methods:
+        flash(message, "error")
+        return redirect(request.path)
+    return _page(413, message)
+
+
 def init_app(app: Flask) -> None:
     for status in MESSAGES:
         app.register_error_handler(status, lambda error, status=status: _page(status))
+    app.register_error_handler(413, _too_large)
     app.register_error_handler(NotFound, lambda error: _page(404))
     app.register_error_handler(PermissionDenied, lambda error: _page(403))
     app.register_error_handler(CSRFError, _csrf_failure)

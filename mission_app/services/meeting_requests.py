@@ -29,6 +29,7 @@ from mission_app.models.meetings import PRIORITIES, REQUESTERS
 from mission_app.models.participants import HOST_CATEGORIES
 from mission_app.services.errors import NotFound, ValidationFailed
 from mission_app.services.keys import slugify
+from mission_app.services.participants import home_leg
 
 MAX_DURATION_SLOTS = 16  # as the database's duration_range constraint
 
@@ -149,13 +150,8 @@ def _organisations(mission: Mission, side: str) -> list[Organisation]:
 
 
 def host_leg_id(host: Organisation, legs: list[Leg]) -> int | None:
-    """Where a host meets: its own leg, else the leg in its country (as mission files say)."""
-    if host.leg_id is not None:
-        return host.leg_id
-    for leg in legs:
-        if leg.country == host.country:
-            return leg.id
-    return None
+    leg = home_leg(host, legs)
+    return leg.id if leg else None
 
 
 def group_hosts(hosts: list[Organisation], legs: list[Leg]) -> list[LegGroup]:

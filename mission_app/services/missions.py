@@ -68,8 +68,12 @@ def get_venue(mission: Mission, venue_id: int) -> Venue:
     return _get_in_mission(Venue, mission, venue_id)
 
 
-def get_window(mission: Mission, window_id: int) -> MeetingWindow:
-    return _get_in_mission(MeetingWindow, mission, window_id)
+def get_window(mission: Mission, window_id: int, leg: Leg | None = None) -> MeetingWindow:
+    """A window of the mission; with `leg`, only one of that leg (URLs name both)."""
+    window = _get_in_mission(MeetingWindow, mission, window_id)
+    if leg is not None and window.leg_id != leg.id:
+        raise NotFound(f"MeetingWindow {window_id} in leg {leg.id}")
+    return window
 
 
 def create_leg(
@@ -178,7 +182,7 @@ def save_window(
     errors: dict[str, list] = {}
     if venue is None or venue.leg_id != leg.id:
         errors["venue_id"] = [_l("Choose a venue of this leg.")]
-    start_utc, end_utc = to_utc(start, leg.timezone), to_utc(end, leg.timezone)
+    start_utc, end_utc = to_utc(start, leg.timezone, "start"), to_utc(end, leg.timezone, "end")
     if end_utc <= start_utc:
         errors["end"] = [_l("The end must come after the start.")]
     elif (end_utc - start_utc).total_seconds() < leg.slot_minutes * 60:

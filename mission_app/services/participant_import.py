@@ -11,7 +11,6 @@ wrong.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,7 +26,7 @@ from mission_app.labels import CATEGORY_LABELS, LOCALE_LABELS, SIDE_LABELS
 from mission_app.models import Mission, Organisation, Person, User
 from mission_app.models.participants import DELEGATION_CATEGORIES, HOST_CATEGORIES, LANGUAGES
 from mission_app.services.errors import ValidationFailed
-from mission_app.services.keys import slugify
+from mission_app.services.keys import fold, slugify
 from mission_app.services.spreadsheets import LocalNumber, Table, read_table, write_csv, write_xlsx
 
 MAX_ROWS = 5000
@@ -183,13 +182,6 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ),
 )
 COLUMN_BY_FIELD = {column.field: column for column in COLUMNS}
-
-
-def fold(text: str) -> str:
-    """Text for comparing: no accents, no case, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(bare.casefold().split())
 
 
 def fold_word(text: str) -> str:

@@ -10,10 +10,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mission_app.extensions import db
-from mission_app.models import Availability, Leg, Mission, Organisation, Person, User
+from mission_app.models import (
+    Availability,
+    Leg,
+    MeetingRequest,
+    Mission,
+    Organisation,
+    Person,
+    User,
+)
 from mission_app.models.participants import DELEGATION_CATEGORIES, HOST_CATEGORIES
 from mission_app.services.errors import NotFound, ValidationFailed
-from mission_app.services.keys import unique_key
+from mission_app.services.keys import fold, unique_key
 from mission_app.services.timezones import to_utc
 
 
@@ -61,24 +69,23 @@ def list_organisations(mission: Mission, filters: OrganisationFilters) -> list[O
         query = query.where(Organisation.country == filters.country)
     if filters.category:
         query = query.where(Organisation.category == filters.category)
-    if filters.search.strip():
-        pattern = f"%{filters.search.strip().lower()}%"
-        people_match = (
-            select(Person.id)
-            .where(
-                Person.organisation_id == Organisation.id,
-                or_(func.lower(Person.name).like(pattern), func.lower(Person.email).like(pattern)),
-            )
-            .exists()
+    organisations = list(db.session.scalars(query))
+    words = fold(filters.search).split()
+    if words:
+        # In Python, not SQL: accents and case are ignored alike on SQLite and PostgreSQL,
+        # and a mission's few hundred organisations are loaded for the page anyway.
+        organisations = [o for o in organisations if _matches(o, words)]
+    return organisations
+
+
+def _matches(organisation: Organisation, words: list[str]) -> bool:
+    text = fold(
+        " ".join(
+            [organisation.name, organisation.description, *organisation.sectors]
+            + [f"{p.name} {p.email} {p.position}" for p in organisation.people]
         )
-        query = query.where(
-            or_(
-                func.lower(Organisation.name).like(pattern),
-                func.lower(Organisation.description).like(pattern),
-                people_match,
-            )
-        )
-    return list(db.session.scalars(query))
+    )
+    return all(word in text for word in words)
 
 
 def mission_countries(mission: Mission) -> list[str]:
@@ -158,9 +165,36 @@ def update_organisation(
     actor: User, organisation: Organisation, data: OrganisationInput
 ) -> Organisation:
     _check_organisation(organisation.mission, data)
+    if data.side != organisation.side and _has_requests(organisation):
+        # Its requests go from a delegation firm to a host: switching sides would turn them
+        # round, and no mission file could hold them any more.
+        raise ValidationFailed(
+            {
+                "side": [
+                    _l(
+                        "%(name)s has meeting requests: remove them before changing its side.",
+                        name=organisation.name,
+                    )
+                ]
+            }
+        )
     _apply_organisation(organisation, data)
     db.session.flush()
     return organisation
+
+
+def _has_requests(organisation: Organisation) -> bool:
+    return (
+        db.session.scalar(
+            select(func.count(MeetingRequest.id)).where(
+                or_(
+                    MeetingRequest.delegation_id == organisation.id,
+                    MeetingRequest.host_id == organisation.id,
+                )
+            )
+        )
+        > 0
+    )
 
 
 def _apply_organisation(organisation: Organisation, data: OrganisationInput) -> None:
@@ -181,13 +215,17 @@ def delete_organisation(actor: User, organisation: Organisation) -> None:
 
 def organisation_leg_zone(organisation: Organisation) -> str:
     """The zone a person's wall-clock availability is read in."""
-    if organisation.leg is not None:
-        return organisation.leg.timezone
     legs = organisation.mission.legs
-    for leg in legs:
-        if leg.country == organisation.country:
-            return leg.timezone
-    return legs[0].timezone if legs else "UTC"
+    leg = home_leg(organisation, legs) or (legs[0] if legs else None)
+    return leg.timezone if leg else "UTC"
+
+
+def home_leg(organisation: Organisation, legs: list[Leg]) -> Leg | None:
+    """Where an organisation meets: its own leg, else the leg in its country (as mission files
+    say), else none. Delegation firms travel: they have their country's leg only if any."""
+    if organisation.leg_id is not None:
+        return next((leg for leg in legs if leg.id == organisation.leg_id), None)
+    return next((leg for leg in legs if leg.country == organisation.country), None)
 
 
 def _check_person(data: PersonInput) -> None:
@@ -232,7 +270,9 @@ def _apply_person(person: Person, organisation: Organisation, data: PersonInput)
     person.languages = list(data.languages)
     zone = organisation_leg_zone(organisation)
     person.availabilities = [
-        Availability(start_at=to_utc(start, zone), end_at=to_utc(end, zone))
+        Availability(
+            start_at=to_utc(start, zone, "available"), end_at=to_utc(end, zone, "available")
+        )
         for start, end in data.available
     ]
 

@@ -33,6 +33,7 @@ from mission_app.models import (
     Venue,
 )
 from mission_app.services.errors import NotFound
+from mission_app.services.participants import home_leg
 from mission_app.services.scheduling import build_problem
 
 # The rule of a meeting that starts on no slot: the scheduler cannot even be asked about it.
@@ -665,8 +666,5 @@ def _with_gaps(items: list[AgendaItem]) -> list[AgendaItem]:
 
 
 def _home_leg(organisation: Organisation, legs: list[Leg]) -> Leg | None:
-    if organisation.leg_id is not None:
-        return next((leg for leg in legs if leg.id == organisation.leg_id), None)
-    return next((leg for leg in legs if leg.country == organisation.country), None) or (
-        legs[0] if legs else None
-    )
+    """Its leg, else the first: where activities without a leg are shown for this person."""
+    return home_leg(organisation, legs) or (legs[0] if legs else None)

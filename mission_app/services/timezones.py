@@ -20,11 +20,36 @@ def check_timezone(name: str, field: str = "timezone") -> str:
     return name
 
 
-def to_utc(value: datetime, zone: str) -> datetime:
-    """A naive value is wall-clock time in `zone`; an aware one is taken as given."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(zone))
-    return value.astimezone(UTC)
+def to_utc(value: datetime, zone: str, field: str = "") -> datetime:
+    """A naive value is wall-clock time in `zone`; an aware one is taken as given.
+
+    A wall-clock time the clocks skip (they jump forward) or pass twice (they go back), as
+    Morocco's do around Ramadan, is refused with a reason under `field`, rather than silently
+    moved by an hour.
+    """
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    tz = ZoneInfo(zone)
+    first, second = value.replace(tzinfo=tz, fold=0), value.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        shown = value.strftime("%Y-%m-%d %H:%M")
+        skipped = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value
+        reason = (
+            _l(
+                "%(time)s does not exist in %(zone)s: the clocks jump forward then. "
+                "Choose another time.",
+                time=shown,
+                zone=zone,
+            )
+            if skipped
+            else _l(
+                "%(time)s happens twice in %(zone)s: the clocks go back then. Choose another time.",
+                time=shown,
+                zone=zone,
+            )
+        )
+        raise ValidationFailed({field: [reason]})
+    return first.astimezone(UTC)
 
 
 def to_local(value: datetime, zone: str) -> datetime:

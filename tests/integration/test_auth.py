@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from mission_app.extensions import db
 from mission_app.models import LoginAttempt, User
 from mission_app.services.accounts import create_user
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, page_text
 
 
 def test_login_with_right_password_opens_missions(client, organiser, mission):
@@ -88,3 +88,32 @@ def test_expired_form_sent_by_htmx_asks_the_page_to_reload(logged_in, mission):
     )
     assert response.status_code == 400
     assert response.headers["HX-Refresh"] == "true"
+
+
+def test_other_peoples_failures_from_the_same_address_do_not_lock_me_out(client, organiser):
+    for n in range(5):
+        client.post_form("/login", {"email": f"typo{n}@agence.example", "password": "wrong"})
+    response = client.login(organiser.email)
+    assert response.headers["Location"] == "/missions/"
+
+
+def test_many_failures_from_one_address_throttle_that_address(client, organiser, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES", 1)  # so 10 from one address
+    for n in range(10):
+        client.post_form("/login", {"email": f"guess{n}@agence.example", "password": "wrong"})
+    response = client.post_form("/login", {"email": organiser.email, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_upload_over_the_request_limit_goes_back_to_the_form_with_the_limit(logged_in, app):
+    import io
+
+    too_big = io.BytesIO(b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1))
+    response = logged_in.post_form(
+        "/missions/import",
+        {"file": (too_big, "mission.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Le fichier est trop volumineux : la limite est de 5 Mo." in page_text(response)

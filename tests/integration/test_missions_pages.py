@@ -272,3 +272,39 @@ def test_mission_page_in_english(logged_in, mission):
     page = logged_in.get(f"/missions/{mission.id}").get_data(as_text=True)
     assert "Add a leg" in page
     assert "Ajouter une étape" not in page
+
+
+def test_window_edited_under_another_legs_url_is_404(logged_in, mission):
+    window = factories.MeetingWindowFactory(
+        venue=factories.VenueFactory(leg=factories.LegFactory(mission=mission))
+    )
+    other_leg = factories.LegFactory(mission=mission, city="Nouakchott")
+    url = f"/missions/{mission.id}/legs/{other_leg.id}/windows/{window.id}/edit"
+    assert logged_in.get(url).status_code == 404
+    response = logged_in.post_form(
+        url,
+        {"venue_id": str(window.venue_id), "start": "2026-05-13T14:00", "end": "2026-05-13T18:00"},
+        token_from=f"/missions/{mission.id}",
+    )
+    assert response.status_code == 404
+    assert window.leg_id != other_leg.id
+
+
+def test_zero_tables_gets_the_range_message_not_required(logged_in, mission):
+    leg = factories.LegFactory(mission=mission)
+    response = logged_in.post_form(
+        f"/missions/{mission.id}/legs/{leg.id}/venues/new", {"name": "Hôtel", "tables": "0"}
+    )
+    page = page_text(response)
+    assert "Ce champ est requis." not in page
+    assert "1 et 500" in page
+
+
+def test_leg_form_reports_a_bad_zone_with_the_other_errors(logged_in, mission):
+    response = logged_in.post_form(
+        f"/missions/{mission.id}/legs/new",
+        {"city": "Dakar", "country": "SEN", "timezone": "Africa/Dakkar", "slot_minutes": "30"},
+    )
+    page = page_text(response)
+    assert "Utilisez le code pays à deux lettres" in page
+    assert "« Africa/Dakkar » n'est pas un fuseau horaire connu" in page

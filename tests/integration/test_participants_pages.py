@@ -260,3 +260,34 @@ def test_delete_person_asks_then_deletes(logged_in, mission):
     logged_in.post_form(url)
     assert _count(Person) == 0
     assert _count(Organisation) == 1
+
+
+def test_side_of_an_organisation_with_requests_cannot_change(logged_in, mission):
+    request = factories.MeetingRequestFactory(mission=mission)
+    firm = request.delegation
+    response = logged_in.post_form(
+        f"/missions/{mission.id}/organisations/{firm.id}/edit",
+        _org_form(name=firm.name, side="host", category="information_systems", country="SN"),
+    )
+    assert (
+        f"{firm.name} a des demandes de rendez-vous : retirez-les avant de changer son côté."
+        in page_text(response)
+    )
+    assert (firm.side, firm.category) == ("delegation", "ict_firm")
+
+
+def test_add_host_form_starts_with_a_host_category(logged_in, mission):
+    page = page_text(logged_in.get(f"/missions/{mission.id}/organisations/new?side=host"))
+    assert '<option selected value="purchasing">' in page or (
+        'value="purchasing" selected' in page
+    )
+    assert '<optgroup label="Hôte">' in page
+
+
+def test_search_ignores_accents_and_case_and_takes_percent_literally(logged_in, mission):
+    factories.OrganisationFactory(mission=mission, name="Compagnie d'Électricité de la Teranga")
+    factories.OrganisationFactory(mission=mission, name="Société Générale de Logiciels")
+    url = f"/missions/{mission.id}/organisations?q="
+    assert "Électricité" in page_text(logged_in.get(url + "ÉLECTRICITÉ de la"))
+    assert "Société Générale" in page_text(logged_in.get(url + "societe generale"))
+    assert "Aucune organisation ne correspond" in page_text(logged_in.get(url + "%"))

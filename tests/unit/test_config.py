@@ -33,3 +33,20 @@ def test_cli_reports_a_bad_account_in_french_instead_of_crashing(app_ctx):
     assert result.exit_code == 1
     assert "« pas-une-adresse » n'est pas une adresse e-mail." in result.output
     assert "Utilisez au moins 10 caractères." in result.output
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one():
+    app = create_app("testing", TRUSTED_PROXIES=1, SQLALCHEMY_DATABASE_URI="sqlite://")
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr
+
+    response = app.test_client().get(
+        "/whoami",
+        headers={"X-Forwarded-For": "203.0.113.7"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    assert response.get_data(as_text=True) == "203.0.113.7"

@@ -19,3 +19,26 @@ def test_zone_offset_follows_moroccan_ramadan_time_without_hard_coding(app):
     assert zone_offset(datetime(2026, 3, 1, 9, tzinfo=UTC), "Africa/Casablanca") == "UTC"
     assert zone_offset(datetime(2026, 5, 12, 9, tzinfo=UTC), "Africa/Casablanca") == "UTC+1"
     assert zone_offset(datetime(2026, 5, 12, 9, tzinfo=UTC), "Africa/Dakar") == "UTC"
+
+
+def test_wall_clock_time_the_clocks_skip_or_repeat_is_refused(app):
+    import pytest
+
+    from mission_app.services.errors import ValidationFailed
+    from mission_app.services.timezones import to_utc
+
+    # Morocco: back to UTC+1 at 02:00 on 2027-03-14 (02:00–03:00 never happens), and from
+    # UTC+1 to UTC+0 at 03:00 on 2027-02-07 (02:00–03:00 happens twice).
+    with app.test_request_context():
+        with pytest.raises(ValidationFailed) as skipped:
+            to_utc(datetime(2027, 3, 14, 2, 30), "Africa/Casablanca", "start")
+        with pytest.raises(ValidationFailed) as repeated:
+            to_utc(datetime(2027, 2, 7, 2, 30), "Africa/Casablanca", "start")
+        assert str(skipped.value.errors["start"][0]) == (
+            "2027-03-14 02:30 n'existe pas en Africa/Casablanca : on avance les horloges à "
+            "ce moment-là. Choisissez une autre heure."
+        )
+        assert "a lieu deux fois" in str(repeated.value.errors["start"][0])
+    assert to_utc(datetime(2027, 3, 14, 3, 30), "Africa/Casablanca") == datetime(
+        2027, 3, 14, 2, 30, tzinfo=UTC
+    )

@@ -7,9 +7,19 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from mission_app.labels import LOCALE_LABELS, choices
+from mission_app.services.errors import ValidationFailed
+from mission_app.services.timezones import check_timezone
 
 
 class MissionForm(FlaskForm):
@@ -17,6 +27,14 @@ class MissionForm(FlaskForm):
     organiser = StringField(_l("Organised by"), validators=[Optional(), Length(max=200)])
     locale = SelectField(_l("Default language of documents"), choices=choices(LOCALE_LABELS))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+
+
+def known_time_zone(form, field) -> None:
+    """The same check as the service, early, so that every error shows at once."""
+    try:
+        check_timezone(field.data.strip())
+    except ValidationFailed as failure:
+        raise ValidationError(str(failure.errors["timezone"][0])) from None
 
 
 class LegForm(FlaskForm):
@@ -29,12 +47,14 @@ class LegForm(FlaskForm):
         ],
     )
     timezone = StringField(
-        _l("Time zone"), validators=[DataRequired(), Length(max=64)], default="Africa/Dakar"
+        _l("Time zone"),
+        validators=[DataRequired(), Length(max=64), known_time_zone],
+        default="Africa/Dakar",
     )
     slot_minutes = IntegerField(
         _l("Length of one meeting slot (minutes)"),
         default=30,
-        validators=[DataRequired(), NumberRange(min=5, max=240)],
+        validators=[InputRequired(), NumberRange(min=5, max=240)],
     )
 
 
@@ -42,7 +62,9 @@ class VenueForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=500)])
     tables = IntegerField(
-        _l("Number of tables"), default=10, validators=[DataRequired(), NumberRange(min=1, max=500)]
+        _l("Number of tables"),
+        default=10,
+        validators=[InputRequired(), NumberRange(min=1, max=500)],
     )
 
 

@@ -10,10 +10,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mission_app.labels import CATEGORY_LABELS, LOCALE_LABELS, SIDE_LABELS, choices
+from mission_app.models.participants import DELEGATION_CATEGORIES, HOST_CATEGORIES
 
 
 class FilterForm(FlaskForm):
@@ -35,7 +37,15 @@ class FilterForm(FlaskForm):
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     side = SelectField(_l("Side"), choices=choices(SIDE_LABELS))
-    category = SelectField(_l("Category"), choices=choices(CATEGORY_LABELS))
+    category = SelectField(
+        _l("Category"),
+        choices=[
+            SelectChoice(code, label, optgroup=SIDE_LABELS[side])
+            for side, codes in (("delegation", DELEGATION_CATEGORIES), ("host", HOST_CATEGORIES))
+            for code, label in CATEGORY_LABELS.items()
+            if code in codes
+        ],
+    )
     country = StringField(
         _l("Country code"),
         validators=[

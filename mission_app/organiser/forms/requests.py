@@ -46,7 +46,7 @@ class RequestForm(FlaskForm):
     duration_slots = IntegerField(
         _l("Length in slots"),
         default=1,
-        validators=[DataRequired(), NumberRange(min=1, max=MAX_DURATION_SLOTS)],
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_DURATION_SLOTS)],
     )
 
 

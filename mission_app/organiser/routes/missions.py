@@ -138,7 +138,10 @@ def delete_leg(mission_id: int, leg_id: int):
         return confirm_delete_page(
             mission,
             _("the leg %(city)s", city=leg.city),
-            _("Its venues and meeting windows are deleted too."),
+            _(
+                "Its venues and meeting windows are deleted too. Its activities stay, with no "
+                "leg, and the hosts that meet there no longer have a leg."
+            ),
             url_for("organiser.show_mission", mission_id=mission.id),
         )
     return run_confirmed_delete(
@@ -233,7 +236,7 @@ def _window_form(leg, window=None) -> WindowForm:
 def _save_window(mission_id: int, leg_id: int, window_id: int | None):
     mission = load_mission(mission_id, needs="organiser")
     leg = service.get_leg(mission, leg_id)
-    window = service.get_window(mission, window_id) if window_id else None
+    window = service.get_window(mission, window_id, leg) if window_id else None
     form = _window_form(leg, window)
     if form.validate_on_submit():
         try:

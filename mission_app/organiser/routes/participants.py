@@ -72,8 +72,10 @@ def create_organisation(mission_id: int):
     mission = load_mission(mission_id, needs="organiser")
     form = _organisation_form(mission)
     if request.method == "GET":
-        form.side.data = request.args.get("side", "delegation")
-        form.country.data = "MA" if form.side.data == "delegation" else ""
+        form.side.data = "host" if request.args.get("side") == "host" else "delegation"
+        delegation = form.side.data == "delegation"
+        form.category.data = "ict_firm" if delegation else "purchasing"
+        form.country.data = "MA" if delegation else ""
     if form.validate_on_submit():
         try:
             organisation = service.create_organisation(
