@@ -217,7 +217,8 @@ def edit_person(mission_id: int, person_id: int):
             form.available.append_entry(
                 {"start": to_local(window.start_at, zone), "end": to_local(window.end_at, zone)}
             )
-        while len(form.available.entries) < 3:
+        # Always room for one more window, and three rows at least.
+        while len(form.available.entries) < min(10, max(3, len(person.availabilities) + 1)):
             form.available.append_entry()
     else:
         form = PersonForm()
