@@ -116,6 +116,10 @@ class _ProgressWatcher:
 # ----- documents: every personal agenda as one ZIP ----------------------------------------------
 
 BATCH_PROGRESS_SECONDS = 0.5
+# People per task sent to a worker process: big enough to keep the pipe quiet, small enough for
+# the progress bar to move.
+BATCH_CHUNK = 4
+_worker_app = None  # the app a forked worker renders with (set before the pool forks)
 
 
 @huey.task()
@@ -124,16 +128,16 @@ def build_agenda_zip_job(batch_id: int, base_url: str) -> None:
         execute_agenda_batch(batch_id, base_url)
 
 
-def execute_agenda_batch(batch_id: int, base_url: str) -> None:
+def execute_agenda_batch(batch_id: int, base_url: str, workers: int | None = None) -> None:
     """Render each person's agenda into the batch's ZIP, saving progress as it goes.
 
-    `base_url` is the site's address as the organiser saw it, so that the QR codes in the
-    agendas point where the portal answers.
+    Rendering is CPU-bound (WeasyPrint, pure Python for the most part), so the agendas are
+    rendered by forked worker processes, one per core; this process writes the ZIP and the
+    progress. `base_url` is the site's address as the organiser saw it, so that the QR codes
+    point where the portal answers.
     """
     import time
     from pathlib import Path
-
-    from flask import url_for
 
     from mission_app.models import DocumentBatch
     from mission_app.services import documents
@@ -149,24 +153,21 @@ def execute_agenda_batch(batch_id: int, base_url: str) -> None:
         mission = db.session.get(Mission, batch.mission_id)
         people = documents.batch_people(mission)
         batch.total_count, batch.done_count = len(people), 0
-        db.session.commit()
         taken: set[str] = set()
+        names = {p.id: documents.zip_member_name(p, taken) for p in people}
+        db.session.commit()
         archive = documents.open_batch_zip(app.instance_path, batch)
         saved_at = time.monotonic()
-        with app.test_request_context(base_url=base_url):
-
-            def portal_url(person):
-                if not person.access_token:
-                    return None
-                return url_for("portal.show_agenda", token=person.access_token, _external=True)
-
-            for person in people:
-                exported = documents.person_agenda_file(mission, person, portal_url)
-                archive.writestr(documents.zip_member_name(person, taken), exported.content)
+        chunks = [
+            [p.id for p in people[k : k + BATCH_CHUNK]] for k in range(0, len(people), BATCH_CHUNK)
+        ]
+        for rendered in _render_chunks(app, mission.id, base_url, chunks, workers):
+            for person_id, content in rendered:
+                archive.writestr(names[person_id], content)
                 batch.done_count += 1
-                if time.monotonic() - saved_at >= BATCH_PROGRESS_SECONDS:
-                    db.session.commit()
-                    saved_at = time.monotonic()
+            if time.monotonic() - saved_at >= BATCH_PROGRESS_SECONDS:
+                db.session.commit()
+                saved_at = time.monotonic()
         documents.finish_batch_zip(app.instance_path, batch, archive)
         db.session.commit()
     except Exception as error:  # the organiser must see that the batch failed, and why
@@ -179,3 +180,70 @@ def execute_agenda_batch(batch_id: int, base_url: str) -> None:
         batch.error = f"{type(error).__name__}: {error}"
         db.session.commit()
         raise
+
+
+def _render_chunks(app, mission_id: int, base_url: str, chunks, workers: int | None):
+    """Each chunk's [(person id, PDF bytes)], in order: in worker processes when there is more
+    than one core and more than one chunk, else here."""
+    import multiprocessing
+    import os
+
+    global _worker_app
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in chunks:
+            yield _render_agendas(app, mission_id, base_url, chunk)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    _worker_app = app
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
+        futures = [pool.submit(_render_in_worker, mission_id, base_url, chunk) for chunk in chunks]
+        for future in futures:
+            yield future.result()
+
+
+def _start_worker() -> None:
+    # The forked child must not share the parent's database connections.
+    with _worker_app.app_context():
+        db.engine.dispose(close=False)
+
+
+def _render_in_worker(mission_id: int, base_url: str, person_ids: list[int]):
+    with _worker_app.app_context():
+        try:
+            return _render_agendas(_worker_app, mission_id, base_url, person_ids)
+        finally:
+            db.session.remove()
+
+
+def _render_agendas(app, mission_id: int, base_url: str, person_ids: list[int]):
+    from flask import url_for
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from mission_app.models import Person
+    from mission_app.services import documents
+
+    mission = db.session.get(Mission, mission_id)
+    people = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Person)
+            .where(Person.id.in_(person_ids), Person.mission_id == mission_id)
+            .options(selectinload(Person.organisation))
+        )
+    }
+
+    def portal_url(person):
+        if not person.access_token:
+            return None
+        return url_for("portal.show_agenda", token=person.access_token, _external=True)
+
+    with app.test_request_context(base_url=base_url):
+        return [
+            (pid, documents.person_agenda_file(mission, people[pid], portal_url).content)
+            for pid in person_ids
+            if pid in people
+        ]

@@ -14,7 +14,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,7 @@ from mission_app.services.errors import NotFound, ValidationFailed
 
 ALL_AGENDAS = "all_agendas"
 BATCH_FOLDER = "documents"
+STALE_BATCH_AFTER = timedelta(minutes=30)
 
 # The portal link of a person, or None when their link is revoked. Built by the caller, which
 # knows the site's address (a request, or PUBLIC_BASE_URL for the CLI and the job).
@@ -427,15 +428,20 @@ def get_batch(mission: Mission, batch_id: int) -> DocumentBatch:
 
 def start_agenda_batch(actor: User | None, mission: Mission) -> DocumentBatch:
     """A queued batch of every personal agenda. The caller enqueues the job once committed."""
-    active = db.session.scalar(
-        select(DocumentBatch.id).where(
+    active = db.session.scalars(
+        select(DocumentBatch).where(
             DocumentBatch.mission_id == mission.id,
             DocumentBatch.kind == ALL_AGENDAS,
             DocumentBatch.status.in_(("queued", "running")),
         )
-    )
-    if active is not None:
-        raise ValidationFailed(_l("The agendas are already being prepared."))
+    ).all()
+    for batch in active:
+        # A batch that never finished (worker stopped, job lost) must not block the next one.
+        if utcnow() - batch.created_at > STALE_BATCH_AFTER:
+            batch.status, batch.finished_at = "failed", utcnow()
+            batch.error = "abandoned: no result after 30 minutes"
+        else:
+            raise ValidationFailed(_l("The agendas are already being prepared."))
     total = db.session.scalar(select(func.count(Person.id)).where(Person.mission_id == mission.id))
     if not total:
         raise ValidationFailed(_l("This mission has nobody yet: there is no agenda to prepare."))

@@ -274,3 +274,47 @@ def test_cli_names_an_unknown_person_or_mission(app_ctx, mission, planned):
     result = runner.invoke(args=["mission", "agenda", "999999", "karim"])
     assert result.exit_code == 1
     assert "no mission 999999" in result.output
+
+
+def test_zip_rendered_by_worker_processes_holds_every_agenda(
+    app_ctx, mission, planned, tmp_path, monkeypatch
+):
+    from mission_app import jobs
+    from mission_app.services import documents
+
+    monkeypatch.setattr(app_ctx, "instance_path", str(tmp_path))
+    monkeypatch.setattr(jobs, "BATCH_CHUNK", 1)  # three chunks for two workers
+    batch = documents.start_agenda_batch(None, mission)
+    db.session.commit()
+    jobs.execute_agenda_batch(batch.id, "https://missions.example/", workers=2)
+    db.session.refresh(batch)
+    assert (batch.status, batch.done_count, batch.total_count) == ("done", 3, 3)
+    with zipfile.ZipFile(tmp_path / batch.file_path) as archive:
+        texts = {name: pdf_text(archive.read(name)) for name in archive.namelist()}
+    assert sorted(texts) == [
+        "atlas-logiciels/karim-benali.pdf",
+        "atlas-logiciels/salma-el-idrissi.pdf",
+        "sonatel/awa-ndiaye.pdf",
+    ]
+    assert "Karim Benali" in texts["atlas-logiciels/karim-benali.pdf"]
+    assert "Awa Ndiaye" in texts["sonatel/awa-ndiaye.pdf"]
+    assert "Atlas Logiciels" in texts["sonatel/awa-ndiaye.pdf"]
+
+
+def test_a_batch_abandoned_long_ago_does_not_block_a_new_one(logged_in, mission, planned):
+    stale = DocumentBatch(
+        mission_id=mission.id,
+        kind="all_agendas",
+        status="queued",
+        total_count=3,
+        created_at=datetime.now(UTC) - timedelta(hours=1),
+    )
+    db.session.add(stale)
+    db.session.commit()
+    response = logged_in.post_form(
+        f"/missions/{mission.id}/documents/agendas", token_from=f"/missions/{mission.id}/documents"
+    )
+    assert response.status_code == 302
+    db.session.refresh(stale)
+    assert stale.status == "failed"
+    assert db.session.query(DocumentBatch).filter_by(status="done").count() == 1
