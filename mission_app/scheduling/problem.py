@@ -247,7 +247,12 @@ class Figures:
     table_changes: int = 0  # a host person switching table between meetings of one window
     published_moved: int = 0  # published meetings that moved or were dropped
     seconds: float = 0.0
-    status: str = "unknown"  # "optimal" | "feasible" | "infeasible" | "stopped" | "unknown"
+    # "optimal": every stage proved optimal for what it decides (weight against `weight_bound`;
+    # the smallest share at that weight; idle gaps with each meeting's window fixed; in "breaks"
+    # mode, the total breaks). "feasible": a schedule, not proven. "infeasible" ("breaks" mode):
+    # no schedule holds every request. "stopped": the stop event ended the run. "unknown": no
+    # schedule found in the time given.
+    status: str = "unknown"
 
 
 @dataclass(frozen=True)

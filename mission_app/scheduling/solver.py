@@ -51,7 +51,8 @@ class _Run:
         self.problem = problem
         self.options = options
         self.index = Index(problem, fresh=options.fresh)
-        self.deadline = self.t0 + options.time_limit_s
+        # keep a little for numbering tables, reasons and figures after the last solve
+        self.deadline = self.t0 + options.time_limit_s - min(1.0, 0.03 * options.time_limit_s)
         self.proven = True
 
     def left(self) -> float:
@@ -280,7 +281,7 @@ def best_share(
     status, solver = solve_model(cm.model, time_limit_s, workers)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return 0.0, solver.best_objective_bound / SHARE_SCALE
-    found = solver.objective_value / SHARE_SCALE
+    found = max(0.0, solver.objective_value / SHARE_SCALE)
     return found, max(found, solver.best_objective_bound / SHARE_SCALE)
 
 
@@ -413,9 +414,10 @@ def _solve_mission_by_window(
         wm.hint(selection)
         wm.model.maximize(z)
         _lp_cap(wm.model, z)
+        # fairness gets most of what is left: placing slots afterwards is usually quick
         status, solver = run.run(
             wm,
-            0.25 * total,
+            0.6 * run.left(),
             lambda value, b: run.report(
                 "fairness", weight(selection), bound, min_share=value / SHARE_SCALE
             ),
