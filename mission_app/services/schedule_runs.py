@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from mission_app import scheduling
 from mission_app.extensions import db
-from mission_app.models import MeetingRequest, Mission, ScheduleRun, User, Venue
+from mission_app.models import MeetingRequest, Mission, Person, ScheduleRun, User, Venue
 from mission_app.models.types import utcnow
 from mission_app.services.errors import NotFound, ValidationFailed
 from mission_app.services.scheduling import (
@@ -105,7 +105,10 @@ def store_result(
         }
         for a in solution.assignments
     ]
-    run.unscheduled = [{"request": u.request_id, "reason": u.reason} for u in solution.unscheduled]
+    run.unscheduled = [
+        {"request": u.request_id, "code": u.code, "people": list(u.people), "reason": u.reason}
+        for u in solution.unscheduled
+    ]
     run.status = "stopped" if stopped else "done"
     run.finished_at = utcnow()
 
@@ -199,16 +202,42 @@ def review_run(mission: Mission, run: ScheduleRun) -> RunReview:
         ),
         key=lambda row: (order[row.kind], (row.after or row.before).start, row.delegation),
     )
+    names = dict(
+        db.session.execute(
+            select(Person.id, Person.name).where(Person.mission_id == mission.id)
+        ).all()
+    )
     unscheduled = [
         (
             requests[item["request"]].delegation.name,
             requests[item["request"]].host.name,
-            item["reason"],
+            unscheduled_reason(item, names),
         )
         for item in run.unscheduled or ()
         if item["request"] in requests
     ]
     return RunReview(rows, unscheduled)
+
+
+def unscheduled_reason(item: dict, names: dict[int, str]) -> str:
+    """Why a request was left out, in the reader's language. The scheduler's own words are
+    English; its reason code and the people concerned carry what is needed to say it again."""
+    people = ", ".join(names.get(person_id, "?") for person_id in item.get("people", ()))
+    reasons = {
+        "no_window": _l("No meeting window of the host's leg can hold a meeting this long."),
+        "never_available": _l(
+            "%(people)s: never available during the meeting windows of this leg.",
+            people=people,
+        ),
+        "no_common_time": _l("%(people)s are never available at the same time.", people=people),
+        "full": _l(
+            "At the times when all could meet, %(people)s already had other meetings or every "
+            "table was taken; other requests came first.",
+            people=people or _l("the attendees"),
+        ),
+    }
+    reason = reasons.get(item.get("code"))
+    return str(reason) if reason is not None else item["reason"]
 
 
 def apply_run(actor: User, mission: Mission, run: ScheduleRun) -> list[MeetingChange]:

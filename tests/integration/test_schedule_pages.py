@@ -175,3 +175,26 @@ def test_cli_schedule_of_an_unknown_mission_fails_clearly(app_ctx):
     result = app_ctx.test_cli_runner().invoke(args=["mission", "schedule", "999"])
     assert result.exit_code == 1
     assert "no mission 999" in result.output
+
+
+def test_requests_left_out_are_explained_in_french(logged_in, mission):
+    from mission_app.models import Availability, Person
+
+    _requests_to_schedule(mission, firms=1, hosts=1)
+    host_person = db.session.scalar(
+        select(Person).join(Person.organisation).where(Person.organisation.has(side="host"))
+    )
+    evening = MEETING_DAY + timedelta(hours=10)
+    db.session.add(
+        Availability(person=host_person, start_at=evening, end_at=evening + timedelta(hours=1))
+    )
+    db.session.commit()
+    run = schedule_runs.start_run(None, mission, time_limit=10, fresh=False)
+    db.session.commit()
+    execute_schedule_run(run.id)
+    page = page_text(logged_in.get(f"/missions/{mission.id}/schedule/runs/{run.id}"))
+    assert "Demandes qui n'ont pas pu être placées (1)" in page
+    assert (
+        f"{host_person.name} : jamais disponible pendant les plages de rendez-vous de cette étape."
+        in page
+    )
