@@ -318,3 +318,15 @@ def test_a_batch_abandoned_long_ago_does_not_block_a_new_one(logged_in, mission,
     db.session.refresh(stale)
     assert stale.status == "failed"
     assert db.session.query(DocumentBatch).filter_by(status="done").count() == 1
+
+
+def test_documents_page_links_every_calendar_file(logged_in, mission):
+    person = factories.PersonFactory(organisation=factories.OrganisationFactory(mission=mission))
+    page = logged_in.get(f"/missions/{mission.id}/documents").get_data(as_text=True)
+    for url in (
+        f"/missions/{mission.id}/people/{person.id}/agenda.ics",
+        f"/missions/{mission.id}/organisations/{person.organisation_id}/agenda.ics",
+        f"/missions/{mission.id}/programme.ics",
+    ):
+        assert f'href="{url}"' in page
+        assert logged_in.get(url).status_code == 200
