@@ -5,26 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 
 from mission_app import labels
-
-FORMATS = {
-    "datetime": "EEE d MMM y, HH:mm",
-    "date": "EEEE d MMMM y",
-    "short_date": "EEE d MMM",
-    "time": "HH:mm",
-}
-
-
-def format_local(value: datetime | None, zone: str, style: str = "datetime") -> str:
-    """A stored UTC instant shown as wall-clock time in the given IANA zone."""
-    if value is None:
-        return ""
-    return format_datetime(value, FORMATS[style], tzinfo=ZoneInfo(zone), locale=get_locale())
+from mission_app.services.timezones import format_local
 
 
 def zone_offset(value: datetime, zone: str) -> str:

@@ -25,7 +25,7 @@ from icalendar.prop import vDuration, vText
 from mission_app import labels
 from mission_app.exporters import ExportedFile, filename_slug
 from mission_app.services.agendas import Agenda, AgendaEntry, PersonRef
-from mission_app.templating import format_local
+from mission_app.services.timezones import format_local
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 PRODID = "-//Trade Mission Manager//Agendas 1.0//EN"

@@ -25,8 +25,7 @@ from mission_app.models import (
 from mission_app.models.programme import ACTIVITY_KINDS, activity_attendee
 from mission_app.services.errors import NotFound, ValidationFailed
 from mission_app.services.keys import unique_key
-from mission_app.services.timezones import to_local, to_utc
-from mission_app.templating import format_local
+from mission_app.services.timezones import format_local, to_local, to_utc
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_datetime
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from mission_app.services.errors import ValidationFailed
@@ -59,3 +61,18 @@ def to_local(value: datetime, zone: str) -> datetime:
 
 def zone_choices() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+FORMATS = {
+    "datetime": "EEE d MMM y, HH:mm",
+    "date": "EEEE d MMMM y",
+    "short_date": "EEE d MMM",
+    "time": "HH:mm",
+}
+
+
+def format_local(value: datetime | None, zone: str, style: str = "datetime") -> str:
+    """A stored UTC instant shown as wall-clock time in the given IANA zone."""
+    if value is None:
+        return ""
+    return format_datetime(value, FORMATS[style], tzinfo=ZoneInfo(zone), locale=get_locale())
