@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from mission_app.extensions import db
 from mission_app.models.types import UTCDateTime
@@ -119,3 +119,16 @@ class Meeting(db.Model):
     mission: Mapped[Mission] = relationship(back_populates="meetings")
     request: Mapped[MeetingRequest] = relationship(back_populates="meetings")
     venue: Mapped[Venue] = relationship()
+
+
+def meeting_people_loaders() -> tuple:
+    """Loader options for meetings: their request, and everyone who may attend it (explicit
+    attendees, else the people of both organisations), in a fixed number of queries."""
+    from mission_app.models.participants import Organisation
+
+    request = selectinload(Meeting.request)
+    return (
+        request.selectinload(MeetingRequest.attendees),
+        request.selectinload(MeetingRequest.delegation).selectinload(Organisation.people),
+        request.selectinload(MeetingRequest.host).selectinload(Organisation.people),
+    )

@@ -36,6 +36,7 @@ from mission_app.models import (
     User,
     Venue,
 )
+from mission_app.models.meetings import meeting_people_loaders
 from mission_app.models.types import utcnow
 from mission_app.services import agendas, schedule_grid
 from mission_app.services.errors import NotFound, ValidationFailed
@@ -228,13 +229,7 @@ def door_sheet(mission: Mission, venue_id: int, table: int, day: date) -> pdf_ex
             Meeting.status == "scheduled",
         )
         .options(
-            selectinload(Meeting.request).selectinload(MeetingRequest.attendees),
-            selectinload(Meeting.request)
-            .selectinload(MeetingRequest.delegation)
-            .selectinload(Organisation.people),
-            selectinload(Meeting.request)
-            .selectinload(MeetingRequest.host)
-            .selectinload(Organisation.people),
+            *meeting_people_loaders(),
         )
         .order_by(Meeting.start_at, Meeting.id)
     )

@@ -15,13 +15,13 @@ from mission_app.models import (
     Activity,
     Leg,
     Meeting,
-    MeetingRequest,
     Mission,
     Organisation,
     Person,
     User,
     Venue,
 )
+from mission_app.models.meetings import meeting_people_loaders
 from mission_app.models.programme import ACTIVITY_KINDS, activity_attendee
 from mission_app.services.errors import NotFound, ValidationFailed
 from mission_app.services.keys import unique_key
@@ -267,13 +267,7 @@ def find_meeting_clashes(activity: Activity) -> list:
         )
         .options(
             selectinload(Meeting.venue).selectinload(Venue.leg),
-            selectinload(Meeting.request).selectinload(MeetingRequest.attendees),
-            selectinload(Meeting.request)
-            .selectinload(MeetingRequest.delegation)
-            .selectinload(Organisation.people),
-            selectinload(Meeting.request)
-            .selectinload(MeetingRequest.host)
-            .selectinload(Organisation.people),
+            *meeting_people_loaders(),
         )
         .order_by(Meeting.start_at, Meeting.id)
     ).all()
