@@ -41,7 +41,6 @@ from .reasons import explain
 from .tables import assign_tables
 
 SHARE_SCALE = 1000  # fairness is optimised in thousandths of a share
-BREAKS_PARAMS: dict = {"subsolvers": ["core", "default_lp"]}
 EXACT_LIMIT = 12_000  # placements; above this, weight and fairness are solved by window first
 
 
@@ -100,7 +99,9 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
     options = options or SolveOptions()
     run = _Run(problem, options)
     if options.mode == "breaks":
-        return _solve_breaks(run)
+        from .breaks import solve_breaks  # breaks mode builds on this module's helpers
+
+        return solve_breaks(run)
     return _solve_mission(run)
 
 
@@ -546,91 +547,6 @@ def _locked_consistent(index: Index) -> bool:
         if load > (venue.tables if venue else 0):
             return False
     return True
-
-
-def _solve_breaks(run: _Run) -> Solution:
-    index, problem, options = run.index, run.problem, run.options
-    must = {r.id for r in problem.requests}
-    cm = CpModel(index, problem.requests, must)
-    if cm.infeasible or not _locked_consistent(index):
-        return _finish(run, {}, None, "infeasible")
-    active = {a for r in problem.requests for a in r.attendees}
-    occupied: dict[Key, int] = defaultdict(int)
-    for r in problem.requests:
-        for a in r.attendees:
-            occupied[a] += r.duration_slots
-    breaks = cm.breaks(occupied)
-    m = cm.model
-    most = max((len(index.problem.windows) * 64), 1)
-    bmax = m.new_int_var(0, most, "bmax")
-    bmin = m.new_int_var(0, most, "bmin")
-    for person_id in active:
-        b = breaks.get(person_id, 0)
-        m.add(b <= bmax)
-        m.add(b >= bmin)
-    m.add(bmax - bmin <= options.fairness_d)
-    total = sum(breaks.values())
-    if isinstance(total, int):
-        m.add(bmax == 0)
-    else:
-        # the same total, as a sum of Booleans where the unary encoding exists
-        unary = cm.unary_breaks
-        objective = sum(sum(bits) for bits in unary.values()) + sum(
-            b for person_id, b in breaks.items() if person_id not in unary
-        )
-        m.minimize(objective)
-        # Bottom-up probes: "at most k breaks" as a pure feasibility question, k = 0, 1, ...
-        # Optima here are small, and a refuted k is a lower bound the main search would take
-        # long to prove; the first k found is optimal.
-        # first, is there any schedule at all (with the fairness rule)? Infeasible variants are
-        # refuted here instead of looking like "no schedule with k breaks" for every k
-        feasible = m.clone()
-        feasible.clear_objective()
-        status, first = solve_model(
-            feasible, 0.3 * run.left(), options.workers, options.stop, seed=options.seed
-        )
-        if status == cp_model.INFEASIBLE:
-            return _finish(run, {}, None, "infeasible")
-        upper = None
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            upper = sum(int(first.value(b)) for b in breaks.values() if not isinstance(b, int))
-            cm.hint(_read(cm, first))
-        lower = 0
-        while run.left() > 1.0 and not run.stopped() and (upper is None or lower < upper):
-            probe = m.clone()
-            probe.add(objective <= lower)
-            probe.clear_objective()
-            status, probe_solver = solve_model(
-                probe, 0.4 * run.left(), options.workers, options.stop, seed=options.seed
-            )
-            if status == cp_model.INFEASIBLE:
-                lower += 1
-                run.report("breaks", 0, 0, breaks=None)
-                continue
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                m.add(objective == lower)
-                cm.hint(_read(cm, probe_solver))
-            break
-        m.add(objective >= lower)
-    status, solver = run.run(
-        cm,
-        run.left(),
-        lambda value, b: run.report("breaks", 0, 0, breaks=int(value)),
-        params=BREAKS_PARAMS,
-    )
-    if status == cp_model.INFEASIBLE:
-        return _finish(run, {}, None, "infeasible")
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _finish(run, {}, None, "stopped" if run.stopped() else "unknown")
-    chosen = cm.read(solver) | index.locked
-    lower = 0 if isinstance(total, int) else math.ceil(solver.best_objective_bound - 1e-6)
-    return _finish(
-        run,
-        chosen,
-        None,
-        "optimal" if status == cp_model.OPTIMAL else "feasible",
-        breaks_bound=lower,
-    )
 
 
 # ----- result ---------------------------------------------------------------------------------
