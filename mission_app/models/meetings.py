@@ -21,6 +21,7 @@ from mission_app.extensions import db
 from mission_app.models.types import UTCDateTime
 
 if TYPE_CHECKING:
+    from mission_app.models.followups import FollowUp
     from mission_app.models.missions import Mission, Venue
     from mission_app.models.participants import Organisation, Person
 
@@ -28,6 +29,8 @@ PRIORITIES = (1, 2, 3)  # 1 must, 2 high, 3 normal
 PRIORITY_WEIGHTS = {1: 4, 2: 2, 3: 1}
 REQUESTERS = ("delegation", "host", "both", "organiser")
 MEETING_STATUSES = ("scheduled", "cancelled")
+# What happened on the day, for a meeting that was not cancelled.
+MEETING_OUTCOMES = ("held", "no_show")
 
 request_attendee = Table(
     "request_attendee",
@@ -93,6 +96,7 @@ class Meeting(db.Model):
         CheckConstraint("end_at > start_at", name="end_after_start"),
         CheckConstraint("status IN ('scheduled', 'cancelled')", name="status_known"),
         CheckConstraint("table_number >= 1", name="table_positive"),
+        CheckConstraint("outcome IS NULL OR outcome IN ('held', 'no_show')", name="outcome_known"),
         Index(
             "uq_meeting_one_scheduled_per_request",
             "request_id",
@@ -115,10 +119,20 @@ class Meeting(db.Model):
     locked: Mapped[bool] = mapped_column(default=False)
     # Bumped on every change of time, place or people, for calendar clients (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
+    # Held or no-show, recorded on the day (None: not recorded yet).
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    # Optimistic locking: every UPDATE checks and bumps it, so that an edit made from a stale
+    # page is refused instead of overwriting someone else's.
+    lock_version: Mapped[int] = mapped_column(default=1)
 
     mission: Mapped[Mission] = relationship(back_populates="meetings")
     request: Mapped[MeetingRequest] = relationship(back_populates="meetings")
     venue: Mapped[Venue] = relationship()
+    follow_up: Mapped[FollowUp | None] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", uselist=False
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
 
 def meeting_people_loaders() -> tuple:

@@ -95,6 +95,8 @@ class Person(db.Model):
     access_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     access_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     token_issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The last published version of the schedule this person opened in the portal.
+    seen_publication_number: Mapped[int | None] = mapped_column()
 
     mission: Mapped[Mission] = relationship(back_populates="people")
     organisation: Mapped[Organisation] = relationship(back_populates="people")
