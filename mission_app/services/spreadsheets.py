@@ -24,6 +24,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from mission_app.exporters.spreadsheets import append_row, read_back_text
+from mission_app.exporters.spreadsheets import write_csv as exporters_write_csv
 from mission_app.services.errors import ValidationFailed
 
 CSV_EXTENSIONS = (".csv", ".txt")
@@ -192,7 +194,8 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
     number = 0
     try:
         for number, record in enumerate(reader, start=1):
-            cells = tuple(cell.strip() for cell in record)
+            # A CSV the app wrote has an apostrophe before text Excel would run as a formula.
+            cells = tuple(read_back_text(cell.strip()) for cell in record)
             if not any(cells):
                 continue
             if len(rows) >= max_rows:
@@ -276,9 +279,9 @@ def write_xlsx(
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = sheet_title[:31]
-    sheet.append(headers)
+    append_row(sheet, headers)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E3F2EC")
@@ -304,8 +307,4 @@ def write_xlsx(
 
 def write_csv(headers: list[str], rows: list[list[str]], separator: str = ";") -> bytes:
     """UTF-8 with a BOM and semicolons: what French Excel opens with its accents right."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    return exporters_write_csv(headers, rows, separator)
