@@ -165,3 +165,11 @@ class MeetingFactory(BaseFactory):
     start_at = MEETING_DAY
     end_at = MEETING_DAY + timedelta(minutes=30)
     status = "scheduled"
+
+
+def publish(mission: Mission, actor: User | None = None, note: str = ""):
+    """Publish the working schedule through the real service, as the organiser's button does,
+    so that participants' pages and files show it. Returns the publication (None: no change)."""
+    from mission_app.services.publications import publish_schedule
+
+    return publish_schedule(mission, actor, note)
