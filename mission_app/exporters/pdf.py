@@ -108,18 +108,39 @@ def _stylesheet() -> CSS:
 
 
 def _css_string(text: str) -> str:
-    """Text as a CSS string literal: our own translations, but quoted safely all the same."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """Text as a CSS string literal. Mission and document titles are typed by users and end up
+    inside a <style> element, so beside quotes and backslashes, `<`, `>` and `&` are written as
+    CSS escapes: a title holding `</style>` cannot close the element."""
+    escaped = []
+    for char in str(text):
+        if char in '"\\<>&' or unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            escaped.append(f"\\{ord(char):x} ")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'
 
 
-def _page_number_css() -> Markup:
-    """'Page 2 / 3' in the document's language, as CSS content built from page counters."""
-    marker_page, marker_pages = "\x00page\x00", "\x00pages\x00"
+def _page_css(mission_title: str, document_title: str, direction: str) -> Markup:
+    """The running head (the mission at the start side, the document's title at the end side) and
+    'Page 2 / 3' at the foot, in the document's language, as @page margin content.
+
+    Plain strings rather than running elements: WeasyPrint then has no element to lay out again
+    on every page. Each string gets the direction of its own text, so that a French title keeps
+    its closing parenthesis in an Arabic document."""
+    marker_page, marker_pages = "\ue000", "\ue001"  # private-use characters: never escaped
     label = _("Page %(page)s / %(pages)s", page=marker_page, pages=marker_pages)
-    content = _css_string(label)
-    content = content.replace(marker_page, '" counter(page) "')
-    content = content.replace(marker_pages, '" counter(pages) "')
-    return Markup(f"@page {{ @bottom-center {{ content: {content}; }} }}")
+    page_numbers = _css_string(label)
+    page_numbers = page_numbers.replace(marker_page, '" counter(page) "')
+    page_numbers = page_numbers.replace(marker_pages, '" counter(pages) "')
+    start, end = ("right", "left") if direction == "rtl" else ("left", "right")
+    rules = [f"@bottom-center {{ content: {page_numbers}; }}"]
+    for side, text in ((start, mission_title), (end, document_title)):
+        if text:
+            rules.append(
+                f"@top-{side} {{ content: {_css_string(text)}; "
+                f"direction: {text_direction(text)}; }}"
+            )
+    return Markup("@page { " + " ".join(rules) + " }")
 
 
 def text_direction(text: str) -> str:
@@ -153,17 +174,19 @@ def render_pdf(
     *,
     locale: str,
     title: str,
+    mission_title: str,
     fetcher: StaticFilesFetcher | None = None,
     **context,
 ) -> bytes:
     """Render templates/pdf/<template> in `locale` and lay it out as PDF."""
+    direction = "rtl" if locale in RTL_LOCALES else "ltr"
     with force_locale(locale):
         html = render_template(
             template,
             locale=locale,
-            direction="rtl" if locale in RTL_LOCALES else "ltr",
+            direction=direction,
             document_title=title,
-            page_number_css=_page_number_css(),
+            page_css=_page_css(mission_title, title, direction),
             text_direction=text_direction,
             upper_first=upper_first,
             comma="، " if locale in RTL_LOCALES else ", ",
@@ -229,6 +252,7 @@ def person_agenda_pdf(
         "pdf/person_agenda.html",
         locale=agenda.locale,
         title=title,
+        mission_title=agenda.mission_title,
         fetcher=fetcher,
         agenda=agenda,
         days=agenda_days(agenda.entries),
@@ -256,6 +280,7 @@ def organisation_agenda_pdf(
         "pdf/organisation_agenda.html",
         locale=agenda.locale,
         title=title,
+        mission_title=agenda.mission_title,
         fetcher=fetcher,
         agenda=agenda,
         side=side,
@@ -300,6 +325,7 @@ def door_sheet_pdf(sheet: DoorSheet, *, fetcher: StaticFilesFetcher | None = Non
         "pdf/door_sheet.html",
         locale=sheet.locale,
         title=title,
+        mission_title=sheet.mission_title,
         fetcher=fetcher,
         sheet=sheet,
     )
@@ -355,7 +381,12 @@ def master_grid_pdf(grid: MasterGrid, *, fetcher: StaticFilesFetcher | None = No
     with force_locale(grid.locale):
         title = _("Meeting grid")
     content = render_pdf(
-        "pdf/master_grid.html", locale=grid.locale, title=title, fetcher=fetcher, grid=grid
+        "pdf/master_grid.html",
+        locale=grid.locale,
+        title=title,
+        mission_title=grid.mission_title,
+        fetcher=fetcher,
+        grid=grid,
     )
     filename = f"grid-{filename_slug(grid.city)}-{grid.day.isoformat()}.pdf"
     return ExportedFile(content, PDF, filename)
@@ -398,6 +429,7 @@ def booklet_pdf(booklet: Booklet, *, fetcher: StaticFilesFetcher | None = None) 
         "pdf/booklet.html",
         locale=programme.locale,
         title=title,
+        mission_title=programme.mission_title,
         fetcher=fetcher,
         booklet=booklet,
         agenda=programme,

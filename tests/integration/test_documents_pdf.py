@@ -114,7 +114,7 @@ def dakar(app_ctx):
 
 
 def test_person_agenda_lists_each_meeting_with_time_counterpart_and_table(dakar):
-    agenda = agendas.person_agenda(dakar["mission"], dakar["karim"])
+    agenda = agendas.person_agenda(dakar["mission"], dakar["karim"], source="working")
     content = pdf.person_agenda_pdf(agenda, portal_url="https://missions.example/p/abc").content
     text = flat(pdf_text(content))
     assert "Karim Benali" in text
@@ -130,7 +130,7 @@ def test_person_agenda_lists_each_meeting_with_time_counterpart_and_table(dakar)
 def test_person_agenda_shows_times_in_the_zone_of_the_leg(dakar):
     dakar["leg"].timezone = "Africa/Casablanca"  # UTC+1 in May 2026, outside Ramadan
     db.session.commit()
-    agenda = agendas.person_agenda(dakar["mission"], dakar["karim"])
+    agenda = agendas.person_agenda(dakar["mission"], dakar["karim"], source="working")
     text = flat(pdf_text(pdf.person_agenda_pdf(agenda, portal_url=None).content))
     assert "10:00–10:30 Sonatel" in text
     assert "(UTC+1)" in text
@@ -139,8 +139,12 @@ def test_person_agenda_shows_times_in_the_zone_of_the_leg(dakar):
 def test_every_document_embeds_its_fonts(dakar):
     mission = dakar["mission"]
     files = [
-        documents.person_agenda_file(mission, dakar["karim"], lambda p: "https://x.example/p/1"),
-        documents.organisation_agenda_file(mission, dakar["firm"], lambda p: None),
+        documents.person_agenda_file(
+            mission, dakar["karim"], lambda p: "https://x.example/p/1", source="working"
+        ),
+        documents.organisation_agenda_file(
+            mission, dakar["firm"], lambda p: None, source="working"
+        ),
         pdf.door_sheet_pdf(documents.door_sheet(mission, dakar["venue"].id, 1, DAY.date())),
         pdf.master_grid_pdf(documents.master_grid(mission, dakar["leg"].id, DAY.date())),
         pdf.booklet_pdf(documents.booklet(mission)),
@@ -156,7 +160,7 @@ def test_every_document_embeds_its_fonts(dakar):
 
 def test_firm_agenda_covers_all_its_delegates(dakar):
     exported = documents.organisation_agenda_file(
-        dakar["mission"], dakar["firm"], lambda p: f"https://x.example/p/{p.id}"
+        dakar["mission"], dakar["firm"], lambda p: f"https://x.example/p/{p.id}", source="working"
     )
     text = flat(pdf_text(exported.content))
     assert exported.filename == "agenda-atlas-logiciels.pdf"
@@ -171,7 +175,11 @@ def test_firm_agenda_covers_all_its_delegates(dakar):
 def test_host_agenda_shows_the_firm_and_who_comes(dakar):
     host = dakar["hosts"][0]
     text = flat(
-        pdf_text(documents.organisation_agenda_file(dakar["mission"], host, lambda p: None).content)
+        pdf_text(
+            documents.organisation_agenda_file(
+                dakar["mission"], host, lambda p: None, source="working"
+            ).content
+        )
     )
     assert "09:00–09:30 Atlas Logiciels" in text
     assert "Karim Benali" in text
@@ -225,16 +233,20 @@ def test_typed_markup_is_printed_as_text_and_nothing_is_fetched(dakar):
     karim.position = f'<link rel="stylesheet" href="http://127.0.0.1:{port}/x.css">'
     host.description = f'<img src="http://127.0.0.1:{port}/"> <iframe src="file:///etc/passwd">'
     host.name = f"<style>@import url(http://127.0.0.1:{port}/a.css);</style>Sonatel"
+    # The mission's title is also written into the page CSS, as the running head.
+    dakar["mission"].title = '</style><img src="file:///etc/passwd">"; } @page { content: "x'
     db.session.commit()
     try:
         mission = dakar["mission"]
         rendered = []
         for render in (
             lambda f: pdf.person_agenda_pdf(
-                agendas.person_agenda(mission, karim), portal_url="https://x/p/1", fetcher=f
+                agendas.person_agenda(mission, karim, source="working"),
+                portal_url="https://x/p/1",
+                fetcher=f,
             ),
             lambda f: pdf.organisation_agenda_pdf(
-                agendas.organisation_agenda(mission, dakar["firm"]),
+                agendas.organisation_agenda(mission, dakar["firm"], source="working"),
                 side="delegation",
                 people=[pdf.PersonLink(agendas.PersonRef(karim.name, karim.position, ""), None)],
                 fetcher=f,
@@ -258,6 +270,9 @@ def test_typed_markup_is_printed_as_text_and_nothing_is_fetched(dakar):
         assert f'<imgsrc="http://127.0.0.1:{port}/">' in texts[2]
         assert f"@importurl(http://127.0.0.1:{port}/a.css);</style>Sonatel" in texts[3]
         assert f'<linkrel="stylesheet"href="http://127.0.0.1:{port}/x.css">' in texts[1]
+        head = flat(pdf_text(rendered[0], page=1)).split(" Agenda de ")[0]
+        assert head == '</style><img src="file:///etc/passwd">"; } @page { content: "x'
+
         with pytest.raises(TimeoutError):
             listener.accept()
     finally:
@@ -269,7 +284,7 @@ def test_arabic_agenda_has_arabic_names_labels_and_right_to_left_layout(dakar):
     karim.name, karim.languages = "محمد الأمين", ["ar"]
     dakar["hosts"][0].name = "سوناتيل"
     db.session.commit()
-    agenda = agendas.person_agenda(dakar["mission"], karim)
+    agenda = agendas.person_agenda(dakar["mission"], karim, source="working")
     assert agenda.locale == "ar"
     content = pdf.person_agenda_pdf(agenda, portal_url="https://x.example/p/1").content
     text = flat(pdf_text(content))
@@ -305,7 +320,7 @@ def test_long_agenda_spans_pages_without_splitting_a_meeting(dakar):
             request=request, venue=venue, start_at=start, end_at=start + timedelta(minutes=30)
         )
     db.session.commit()
-    agenda = agendas.person_agenda(mission, karim)
+    agenda = agendas.person_agenda(mission, karim, source="working")
     content = pdf.person_agenda_pdf(agenda, portal_url=None).content
     pages = pdf_pages(content)
     assert pages >= 4
@@ -326,7 +341,7 @@ def test_long_agenda_spans_pages_without_splitting_a_meeting(dakar):
 def test_cancelled_meeting_is_marked_and_left_off_door_sheets(dakar):
     dakar["meetings"][0].status = "cancelled"
     db.session.commit()
-    agenda = agendas.person_agenda(dakar["mission"], dakar["karim"])
+    agenda = agendas.person_agenda(dakar["mission"], dakar["karim"], source="working")
     text = flat(pdf_text(pdf.person_agenda_pdf(agenda, portal_url=None).content))
     assert "09:00–09:30 Sonatel" in text and "Annulé" in text
     assert "1 rendez-vous" in text
@@ -335,7 +350,7 @@ def test_cancelled_meeting_is_marked_and_left_off_door_sheets(dakar):
 
 
 def test_same_agenda_gives_the_same_bytes(dakar):
-    agenda = agendas.person_agenda(dakar["mission"], dakar["karim"])
+    agenda = agendas.person_agenda(dakar["mission"], dakar["karim"], source="working")
     first = pdf.person_agenda_pdf(agenda, portal_url="https://x.example/p/1").content
     again = pdf.person_agenda_pdf(agenda, portal_url="https://x.example/p/1").content
     assert first == again
@@ -346,7 +361,7 @@ def test_same_agenda_gives_the_same_bytes(dakar):
 
 
 def test_agenda_days_group_by_local_day_and_zone(dakar):
-    agenda = agendas.person_agenda(dakar["mission"], dakar["salma"])
+    agenda = agendas.person_agenda(dakar["mission"], dakar["salma"], source="working")
     days = pdf.agenda_days(agenda.entries)
     assert [(d.day, d.zone, len(d.entries)) for d in days] == [
         (date(2026, 5, 12), "Africa/Dakar", 2)
