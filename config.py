@@ -51,6 +51,21 @@ class Config:
     # X-Forwarded-Proto are trusted, so that login throttling sees the client's own address.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
 
+    # Outgoing e-mail: participants are told when a publication changes their agenda. With no
+    # settings, the app hands messages to an SMTP server on this machine (port 25), without
+    # TLS or login. MAIL_USE_TLS asks for STARTTLS (usually with MAIL_PORT=587).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Trade Mission Manager <no-reply@localhost>"
+    )
+    # A message the SMTP server keeps refusing is marked failed after this many attempts.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 6))
+    MAIL_TIMEOUT_SECONDS = float(os.environ.get("MAIL_TIMEOUT_SECONDS", 30))
+
     REDIS_URL = os.environ.get("REDIS_URL")
     HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", str(INSTANCE_DIR / "huey.db"))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
-from icalendar.prop import vDuration, vText
+from icalendar.prop import vCalAddress, vDuration, vText
 
 from mission_app import labels
 from mission_app.exporters import ExportedFile, filename_slug
@@ -32,23 +33,40 @@ PRODID = "-//Trade Mission Manager//Agendas 1.0//EN"
 _DTSTAMP_LINE = re.compile(rb"^DTSTAMP:[^\r\n]*\r\n", re.MULTILINE)
 
 
+@dataclass(frozen=True)
+class ItipParties:
+    """Who sends a scheduling message and to whom: RFC 5546 wants both on every event."""
+
+    organizer_name: str
+    organizer_email: str
+    attendee_name: str
+    attendee_email: str
+
+
 def agenda_calendar(
     agenda: Agenda,
     *,
     calendar_name: str,
     feed_url: str | None = None,
     refresh_minutes: int = 60,
+    method: str | None = None,
+    parties: ItipParties | None = None,
 ) -> ExportedFile:
     """The agenda as an .ics file. DTSTAMP is the time of writing; everything else depends on
-    the agenda only, so `content_etag` of two exports of the same agenda is the same."""
+    the agenda only, so `content_etag` of two exports of the same agenda is the same.
+
+    With `method` (REQUEST, CANCEL), a scheduling message for e-mail (RFC 5546): each event
+    names `parties`' organizer and attendee."""
     stamp = datetime.now(UTC).replace(microsecond=0)
     with force_locale(agenda.locale):
         calendar = _calendar(agenda, calendar_name, feed_url, refresh_minutes)
+        if method:
+            calendar.add("METHOD", method)
         # Zones before the events that use them: RFC 5545 allows any order, older readers not.
         for timezone in _timezones(agenda.entries):
             calendar.add_component(timezone)
         for entry in agenda.entries:
-            calendar.add_component(_event(agenda, entry, stamp))
+            calendar.add_component(_event(agenda, entry, stamp, parties))
     return ExportedFile(
         content=calendar.to_ical(),
         content_type=CONTENT_TYPE,
@@ -96,7 +114,9 @@ def _calendar(agenda: Agenda, name: str, feed_url: str | None, refresh_minutes: 
     return calendar
 
 
-def _event(agenda: Agenda, entry: AgendaEntry, stamp: datetime) -> Event:
+def _event(
+    agenda: Agenda, entry: AgendaEntry, stamp: datetime, parties: ItipParties | None = None
+) -> Event:
     event = Event()
     event.add("UID", entry.uid)
     event.add("DTSTAMP", stamp)
@@ -114,7 +134,25 @@ def _event(agenda: Agenda, entry: AgendaEntry, stamp: datetime) -> Event:
         event.add("LOCATION", location)
     event.add("DESCRIPTION", _description(agenda, entry))
     event.add("CATEGORIES", [_kind_label(entry.kind)])
+    if parties:
+        _add_parties(event, parties)
     return event
+
+
+def _add_parties(event: Event, parties: ItipParties) -> None:
+    organizer = vCalAddress(f"mailto:{parties.organizer_email}")
+    organizer.params["CN"] = parties.organizer_name
+    event.add("ORGANIZER", organizer)
+    attendee = vCalAddress(f"mailto:{parties.attendee_email}")
+    attendee.params.update(
+        {
+            "CN": parties.attendee_name,
+            "ROLE": "REQ-PARTICIPANT",
+            "PARTSTAT": "NEEDS-ACTION",
+            "RSVP": "FALSE",  # the organisers arranged it: no reply is expected
+        }
+    )
+    event.add("ATTENDEE", attendee)
 
 
 def _add_time(event: Event, name: str, value: datetime, zone: str) -> None:
