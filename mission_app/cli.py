@@ -268,3 +268,44 @@ def agenda_command(mission_id: int, person_key: str, output_format: str, output:
         click.echo(f"wrote {output} ({len(exported.content)} bytes)", err=True)
     else:
         click.echo(exported.content, nl=False)
+
+
+@mission_cli.command("publish")
+@click.argument("mission_id", type=int)
+@click.option("--note", default="", help="A note kept with the version (500 characters at most).")
+@in_default_language
+def publish_command(mission_id: int, note: str) -> None:
+    """Publish the schedule of MISSION_ID as a new version, and e-mail it to the people whose
+    meetings changed, in the foreground, through the MAIL_* settings.
+
+    Prints one line: the version, its changes, and the e-mails sent, failed, still waiting (the
+    SMTP server refused or could not be reached: the huey consumer tries again later) and the
+    people without an e-mail address. With nothing changed since the last version, nothing is
+    published and no e-mail is sent.
+    """
+    from mission_app.jobs import send_pending_messages
+    from mission_app.services import notifications, publications
+
+    mission = db.session.get(Mission, mission_id)
+    if mission is None:
+        raise click.ClickException(f"no mission {mission_id}")
+    try:
+        publication = publications.publish_schedule(mission, None, note=note)
+    except ValidationFailed as failure:
+        fail_with(failure)
+    if publication is None:
+        db.session.rollback()
+        latest = publications.latest_publication(mission)
+        since = f"version {latest.number}" if latest else "the start (no meeting to publish)"
+        click.echo(f"mission {mission.id}: nothing changed since {since}; no e-mail sent")
+        return
+    notifications.queue_publication_messages(publication)
+    db.session.commit()
+    send_pending_messages(mission.id, publication_id=publication.id)
+    counts = notifications.publication_counts(publication)
+    click.echo(
+        f"mission {mission.id}: published version {publication.number} "
+        f"({len(publication.changes)} changed meetings); e-mails: {counts.sent} sent, "
+        f"{counts.failed} failed, {counts.waiting} waiting, "
+        f"{counts.no_address} people without an e-mail address"
+    )

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import threading
 from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app, has_app_context
+from huey import crontab
 
 from mission_app import scheduling
 from mission_app.extensions import db, huey
@@ -247,3 +250,110 @@ def _render_agendas(app, mission_id: int, base_url: str, person_ids: list[int]):
             for pid in person_ids
             if pid in people
         ]
+
+
+# ----- the outbox: e-mails to participants after a publication -----------------------------------
+
+
+@huey.task()
+def send_outbox_job(mission_id: int) -> None:
+    with _app_context():
+        send_pending_messages(mission_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def retry_outbox_job() -> None:
+    """Once a minute: messages whose next attempt is due (after a refusal or an unreachable
+    server), and messages left "sending" by a worker that died. Retrying from here, rather than
+    with huey's own retries, keeps the delay per message and survives a lost queue."""
+    from mission_app.services import notifications
+
+    with _app_context():
+        for mission_id in notifications.missions_with_due_messages(utcnow()):
+            send_pending_messages(mission_id)
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """What one round of sending did."""
+
+    sent: int = 0
+    retrying: int = 0  # refused or unreachable this time; will be tried again
+    failed: int = 0  # given up: a permanent refusal or the last attempt
+
+
+def send_pending_messages(
+    mission_id: int, *, publication_id: int | None = None, now: datetime | None = None
+) -> SendReport:
+    """Send the mission's messages that are due, one at a time, each step committed: claim,
+    build, send, record. Used by the job and, in the foreground, by `flask mission publish`.
+
+    `now` decides which messages are due and when failed ones are tried again (tests move it
+    forward instead of waiting). An unreachable server ends the round: the rest wait.
+    """
+    from mission_app.models import OutboundMessage
+    from mission_app.services import notifications
+
+    app = current_app._get_current_object()
+    settings = notifications.MailSettings.from_config(app.config)
+    now = now or utcnow()
+    notifications.release_stale_messages(mission_id, now)
+    db.session.commit()
+    sent = retrying = failed = 0
+    transport = notifications.SmtpTransport(settings)
+    try:
+        for message_pk in notifications.due_message_ids(mission_id, now, publication_id):
+            won = notifications.claim_message(message_pk, now)
+            db.session.commit()
+            if not won:  # another worker has it
+                continue
+            message = db.session.get(OutboundMessage, message_pk)
+            if message.raw is None:
+                try:
+                    with app.test_request_context(base_url=app.config["PUBLIC_BASE_URL"]):
+                        notifications.build_message(message, settings, _public_portal_url)
+                except Exception as error:  # a bug or bad data: show it, keep sending the rest
+                    db.session.rollback()
+                    message = db.session.get(OutboundMessage, message_pk)
+                    notifications.record_failure(
+                        message,
+                        f"could not build the message: {type(error).__name__}: {error}",
+                        now,
+                        settings.max_attempts,
+                        permanent=True,
+                    )
+                    db.session.commit()
+                    failed += 1
+                    continue
+                db.session.commit()
+            try:
+                transport.send(message.recipient, message.raw)
+            except notifications.TransportFailure as error:
+                notifications.record_failure(message, str(error), now, settings.max_attempts)
+                db.session.commit()
+                retrying += message.status == "pending"
+                failed += message.status == "failed"
+                break
+            except notifications.MessageRefused as error:
+                notifications.record_failure(
+                    message, str(error), now, settings.max_attempts, permanent=error.permanent
+                )
+                db.session.commit()
+                retrying += message.status == "pending"
+                failed += message.status == "failed"
+                continue
+            notifications.record_sent(message, utcnow())
+            db.session.commit()
+            sent += 1
+    finally:
+        transport.close()
+    return SendReport(sent=sent, retrying=retrying, failed=failed)
+
+
+def _public_portal_url(person) -> str | None:
+    """The person's portal on the site's public address (inside a request context on it)."""
+    from flask import url_for
+
+    if not person.access_token:
+        return None
+    return url_for("portal.show_agenda", token=person.access_token, _external=True)

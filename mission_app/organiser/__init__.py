@@ -22,6 +22,7 @@ from mission_app.organiser.routes import (  # noqa: E402, F401
     links,
     members,
     missions,
+    outbox,
     participants,
     programme,
     requests,

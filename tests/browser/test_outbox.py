@@ -1,0 +1,44 @@
+"""Publishing from the browser fills the outbox, in Chromium, with a real SMTP server."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from mission_app.extensions import db
+from mission_app.jobs import send_pending_messages
+from tests import factories
+from tests.conftest import PASSWORD
+from tests.integration.test_notifications import _publish, _scenario
+from tests.smtp import smtp_server_fixture  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page, user):
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Missions")).to_be_visible()
+
+
+def test_outbox_shows_sent_and_unaddressed_people_on_a_phone(page, smtp_server):
+    mission = factories.MissionFactory(title="Mission TIC Dakar – Nouakchott")
+    user = factories.UserFactory()
+    factories.MembershipFactory(user=user, mission=mission, role="organiser")
+    _scenario(mission)
+    _publish(mission)
+    smtp_server.handler.always_refuse = {"john@bdk.example"}
+    send_pending_messages(mission.id)
+    db.session.commit()
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    _log_in(page, user)
+    page.goto(f"/missions/{mission.id}/outbox")
+
+    expect(page.get_by_role("heading", name="Envois")).to_be_visible()
+    expect(page.locator(".outbox-count.state-sent strong")).to_have_text("2")
+    expect(page.locator("tr.state-no_address")).to_contain_text("Fatou Sall")
+    expect(page.locator("tr.state-waiting")).to_contain_text("john@bdk.example")
+    expect(page.get_by_role("link", name=re.compile("Imprimer son agenda"))).to_be_visible()

@@ -1,0 +1,111 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives, for the tests.
+
+Import `smtp_server_fixture` into a test module to get the `smtp_server` fixture; it points
+the app's MAIL_* settings at the server for the test. `refuse_next` makes the server refuse
+that many messages, with `refuse_code` (451, try again later, unless changed), before it
+accepts again.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.raw, policy=policy.default)
+
+
+class RecordingHandler:
+    def __init__(self):
+        self.received: list[Received] = []
+        self.refuse_next = 0
+        self.refuse_code = 451
+        self.always_refuse: set[str] = set()  # recipients refused every time (451)
+        self.refused = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.always_refuse & set(envelope.rcpt_tos):
+                self.refused += 1
+                return "451 4.3.0 Mailbox busy, try again later"
+            if self.refuse_next:
+                self.refuse_next -= 1
+                self.refused += 1
+                if self.refuse_code >= 500:
+                    return f"{self.refuse_code} 5.1.1 No such mailbox"
+                return f"{self.refuse_code} 4.3.0 Mailbox busy, try again later"
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            )
+        return "250 2.0.0 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpServer:
+    def __init__(self):
+        self.handler = RecordingHandler()
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def by_recipient(self) -> dict[str, Received]:
+        """Each recipient's single message (fails if anyone got two)."""
+        result: dict[str, Received] = {}
+        for received in self.received:
+            for rcpt in received.rcpt_tos:
+                assert rcpt not in result, f"{rcpt} got two messages"
+                result[rcpt] = received
+        return result
+
+
+@pytest.fixture(name="smtp_server")
+def smtp_server_fixture(app, monkeypatch):
+    server = SmtpServer()
+    server.start()
+    for key, value in {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": server.port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_DEFAULT_SENDER": "Mission TIC <missions@agence.example>",
+        "MAIL_TIMEOUT_SECONDS": 5,
+        "MAIL_MAX_ATTEMPTS": 3,
+        "PUBLIC_BASE_URL": "https://missions.agence.example",
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    yield server
+    server.stop()
