@@ -118,6 +118,17 @@ class VenueGrid:
 
 
 @dataclass(frozen=True)
+class UnplacedRequest:
+    """A request of the leg with no scheduled meeting: the organiser can place it by hand."""
+
+    id: int
+    delegation: Organisation
+    host: Organisation
+    priority: int
+    duration_slots: int
+
+
+@dataclass(frozen=True)
 class DayTab:
     day: date
     zone: str
@@ -153,6 +164,7 @@ class Grid:
     cancelled: list[GridMeeting] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
     conflicts: list[ConflictItem] = field(default_factory=list)
+    unplaced: list[UnplacedRequest] = field(default_factory=list)  # this leg, no meeting
 
     @property
     def zone(self) -> str:
@@ -235,6 +247,7 @@ class _Schedule:
     conflicts: list[ConflictItem]
     slot_times: dict[int, tuple[datetime, datetime]]
     windows: dict[int, list]  # leg id -> its meeting windows
+    mission_problem: object = None  # the MissionProblem the meetings were checked against
 
 
 def _load(mission: Mission) -> _Schedule:
@@ -302,6 +315,7 @@ def _load(mission: Mission) -> _Schedule:
         conflicts=[],
         slot_times=mission_problem.slot_times,
         windows={leg.id: list(leg.windows) for leg in legs},
+        mission_problem=mission_problem,
     )
     _check(schedule, mission_problem)
     return schedule
@@ -562,7 +576,25 @@ def load_grid(mission: Mission, leg_id: int | None = None, day: date | None = No
     grid.off_grid = [m for m in grid.meetings if m.id not in placed]
     day_ids = {m.id for m in grid.meetings}
     grid.conflicts = [c for c in schedule.conflicts if day_ids.intersection(c.meeting_ids)]
+    grid.unplaced = _unplaced(schedule, leg)
     return grid
+
+
+def _unplaced(schedule: _Schedule, leg: Leg) -> list[UnplacedRequest]:
+    met = {m.meeting.request_id for m in schedule.meetings if m.meeting.status == "scheduled"}
+    organisations = schedule.organisations
+    out = [
+        UnplacedRequest(
+            r.id,
+            organisations[r.delegation_id],
+            organisations[r.host_id],
+            r.priority,
+            r.duration_slots,
+        )
+        for r in schedule.mission_problem.problem.requests
+        if r.leg_id == leg.id and r.id not in met
+    ]
+    return sorted(out, key=lambda u: (u.priority, u.delegation.name, u.host.name, u.id))
 
 
 def _venue_grid(venue: Venue, leg: Leg, windows, meetings, placed: set[int]) -> VenueGrid | None:
@@ -668,3 +700,123 @@ def _with_gaps(items: list[AgendaItem]) -> list[AgendaItem]:
 def _home_leg(organisation: Organisation, legs: list[Leg]) -> Leg | None:
     """Its leg, else the first: where activities without a leg are shown for this person."""
     return home_leg(organisation, legs) or (legs[0] if legs else None)
+
+
+# ----- editing one meeting, placing one request (the pages that work without script) ---------
+
+
+@dataclass(frozen=True)
+class DayChoices:
+    """The slot starts of one local day of a leg, for a <select> grouped by day."""
+
+    day: date
+    zone: str
+    starts: list[datetime]
+
+    @property
+    def noon(self) -> datetime:
+        return _noon(self.day, self.zone)
+
+
+@dataclass
+class PlaceChoices:
+    """Where a meeting of a leg can go: its slots by day, its venues and tables."""
+
+    leg: Leg
+    days: list[DayChoices]
+    venues: list[Venue]
+
+    @property
+    def tables(self) -> list[int]:
+        return list(range(1, max((v.tables for v in self.venues), default=0) + 1))
+
+
+@dataclass
+class MeetingEditor:
+    meeting: GridMeeting
+    places: PlaceChoices
+    swap_with: list[GridMeeting]  # the leg's other scheduled meetings, in time order
+    conflicts: list[ConflictItem]
+
+
+@dataclass
+class RequestPlacement:
+    request: UnplacedRequest
+    places: PlaceChoices
+    meeting: GridMeeting | None  # the scheduled meeting it already has, if any
+
+
+def _place_choices(schedule: _Schedule, leg: Leg) -> PlaceChoices:
+    length = timedelta(minutes=leg.slot_minutes)
+    starts: set[datetime] = set()
+    for window in schedule.windows[leg.id]:
+        start = window.start_at
+        while start + length <= window.end_at:
+            starts.add(start)
+            start += length
+    by_day: dict[date, list[datetime]] = defaultdict(list)
+    for start in sorted(starts):
+        by_day[_local_day(start, leg.timezone)].append(start)
+    days = [DayChoices(day, leg.timezone, items) for day, items in by_day.items()]
+    return PlaceChoices(leg, days, list(leg.venues))
+
+
+def load_meeting_editor(mission: Mission, meeting_id: int) -> MeetingEditor:
+    """One meeting with every place it could move to and the meetings it could swap with. A
+    meeting of another mission is NotFound."""
+    schedule = _load(mission)
+    item = next((m for m in schedule.meetings if m.id == meeting_id), None)
+    if item is None:
+        raise NotFound(f"meeting {meeting_id}")
+    swap_with = [
+        m
+        for m in schedule.meetings
+        if m.meeting.status == "scheduled" and m.leg.id == item.leg.id and m.id != item.id
+    ]
+    swap_with.sort(key=lambda m: (m.meeting.start_at, m.venue.id, m.meeting.table_number))
+    return MeetingEditor(
+        meeting=item,
+        places=_place_choices(schedule, item.leg),
+        swap_with=swap_with,
+        conflicts=[c for c in schedule.conflicts if item.id in c.meeting_ids],
+    )
+
+
+def load_request_placement(mission: Mission, request_id: int) -> RequestPlacement:
+    """A request, where it could be placed, and its meeting if it has one already. A request
+    of another mission, or of a host that meets in no leg, is NotFound."""
+    schedule = _load(mission)
+    problem_request = schedule.mission_problem.problem.request_by_id.get(request_id)
+    if problem_request is None:
+        raise NotFound(f"request {request_id}")
+    leg = next(leg for leg in schedule.legs if leg.id == problem_request.leg_id)
+    organisations = schedule.organisations
+    request = UnplacedRequest(
+        problem_request.id,
+        organisations[problem_request.delegation_id],
+        organisations[problem_request.host_id],
+        problem_request.priority,
+        problem_request.duration_slots,
+    )
+    meeting = next(
+        (
+            m
+            for m in schedule.meetings
+            if m.meeting.request_id == request_id and m.meeting.status == "scheduled"
+        ),
+        None,
+    )
+    return RequestPlacement(request, _place_choices(schedule, leg), meeting)
+
+
+def meeting_position(mission: Mission, meeting_id: int) -> tuple[int, date] | None:
+    """The leg and local day a meeting of the mission is shown on, for going back to it."""
+    row = db.session.execute(
+        select(Meeting.start_at, Leg.id, Leg.timezone)
+        .join(Venue, Venue.id == Meeting.venue_id)
+        .join(Leg, Leg.id == Venue.leg_id)
+        .where(Meeting.id == meeting_id, Meeting.mission_id == mission.id)
+    ).first()
+    if row is None:
+        return None
+    return row[1], _local_day(row[0], row[2])

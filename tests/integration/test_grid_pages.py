@@ -82,7 +82,9 @@ def _text(page: str) -> str:
 def _conflict_cell(page: str, meeting_id: int) -> str:
     """The conflicting cell of a meeting (it fails if the meeting is not marked)."""
     match = re.search(
-        rf'<div class="grid-meeting conflict[^"]*" id="m{meeting_id}">(.*?)\n</div>', page, re.S
+        rf'<div class="grid-meeting conflict[^"]*" id="m{meeting_id}"[^>]*>(.*?)\n</div>',
+        page,
+        re.S,
     )
     assert match, f"meeting {meeting_id} is not marked as a conflict"
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
@@ -99,7 +101,7 @@ def test_grid_opens_on_the_first_leg_and_day_and_shows_the_meeting(logged_in, mi
     assert "Grille des rendez-vous · Dakar · mardi 12 mai 2026" in page
     assert "Heures locales de Dakar (Africa/Dakar, UTC)." in page
     assert "1 rendez-vous · tables occupées : 1 sur 4 · aucun conflit" in _text(page)
-    assert f'<div class="grid-meeting" id="m{meeting.id}">' in page
+    assert f'<div class="grid-meeting" id="m{meeting.id}" data-meeting="{meeting.id}"' in page
     assert re.findall(r'<th scope="col" class="slot-head">(\d\d:\d\d)', page) == [
         "09:00",
         "09:30",
@@ -109,7 +111,11 @@ def test_grid_opens_on_the_first_leg_and_day_and_shows_the_meeting(logged_in, mi
     row = re.search(r'<th scope="row">Table 3</th>(.*?)</tr>', page, re.S).group(1)
     cells = re.findall(r"<td[^>]*>", row)
     assert cells[1].startswith('<td class="booked')
-    assert [c for k, c in enumerate(cells) if k != 1] == ['<td class="free">'] * 3
+    assert [re.sub(r' data-venue="\d+"', "", c) for k, c in enumerate(cells) if k != 1] == [
+        f'<td class="free" data-start="2026-05-12T{time}:00+00:00" data-table="3" '
+        f'title="Table 3 · {time}">'
+        for time in ("09:00", "10:00", "10:30")
+    ]
     person_url = f"/missions/{mission.id}/people/{setup['people']['karim'].id}/schedule"
     assert f'href="{person_url}">Karim Benali</a>' in page
 
@@ -225,7 +231,7 @@ def test_grid_shows_locks_and_lists_cancelled_meetings(logged_in, mission, setup
 
     page = page_text(logged_in.get(f"/missions/{mission.id}/grid"))
 
-    assert f'<div class="grid-meeting locked" id="m{locked.id}">' in page
+    assert f'<div class="grid-meeting locked" id="m{locked.id}" data-meeting="{locked.id}"' in page
     assert 'class="visually-hidden">Verrouillé</span>' in page
     assert f'id="m{cancelled.id}"' not in page
     assert "Rendez-vous annulés" in page
