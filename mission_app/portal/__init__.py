@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("portal", __name__, url_prefix="/p")
 
 # Route modules register their views on `bp` when imported.
-from mission_app.portal.routes import agenda, calendars, documents  # noqa: E402, F401
+from mission_app.portal.routes import agenda, calendars, documents, errors  # noqa: E402, F401
