@@ -393,3 +393,24 @@ def test_permanent_refusal_fails_at_once_and_the_rest_are_sent(mission, smtp_ser
         "amina@atlas.example",
         "SMTP 550: 5.1.1 No such mailbox",
     )
+
+
+def test_periodic_retry_finds_only_missions_with_due_or_stale_messages(mission, smtp_server):
+    _scenario(mission)
+    _, queued = _publish(mission)
+    other = factories.MissionFactory()
+    _scenario(other)
+    _, other_queued = _publish(other)
+    now = utcnow()
+    for message in queued:  # waiting for a later attempt
+        message.next_attempt_at = now + timedelta(minutes=5)
+    for message in other_queued[1:]:
+        message.status = "sent"
+    assert notifications.claim_message(other_queued[0].id, now - timedelta(hours=1))  # stale
+    db.session.commit()
+
+    due_now = notifications.missions_with_due_messages(now)
+    due_later = notifications.missions_with_due_messages(now + timedelta(minutes=6))
+
+    assert due_now == [other.id]
+    assert due_later == sorted([mission.id, other.id])
