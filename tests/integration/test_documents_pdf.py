@@ -3,14 +3,19 @@ numbers, embedded fonts, Arabic, pages that never split a meeting, and nothing f
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 import subprocess
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
+import zxingcpp
+from flask import current_app, url_for
 from flask_babel import force_locale
+from PIL import Image
 
 from mission_app.exporters import pdf
 from mission_app.extensions import db
@@ -366,3 +371,48 @@ def test_agenda_days_group_by_local_day_and_zone(dakar):
     assert [(d.day, d.zone, len(d.entries)) for d in days] == [
         (date(2026, 5, 12), "Africa/Dakar", 2)
     ]
+
+
+def qr_codes(content: bytes, page: int = 1) -> list[str]:
+    """Every QR code on a page as a phone would read it: poppler draws the page, zxing-cpp
+    decodes the picture."""
+    png = subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-f", str(page), "-l", str(page), "-"],
+        input=content,
+        capture_output=True,
+        check=True,
+    ).stdout
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert all(code.format == zxingcpp.BarcodeFormat.QRCode for code in found)
+    return sorted(code.text for code in found)
+
+
+def portal_url(person) -> str:
+    return url_for("portal.show_agenda", token=person.access_token, _external=True)
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_agenda_qr_code_reads_as_the_persons_portal_link(dakar, client, language):
+    karim = dakar["karim"]
+    karim.languages = [language]
+    db.session.commit()
+    with current_app.test_request_context(base_url="https://missions.example.org"):
+        exported = documents.person_agenda_file(
+            dakar["mission"], karim, portal_url, source="working"
+        )
+        expected = portal_url(karim)
+    assert expected == f"https://missions.example.org/p/{karim.access_token}"
+    assert qr_codes(exported.content) == [expected]
+    # The link it holds opens Karim's agenda.
+    response = client.get(urlsplit(expected).path)
+    assert response.status_code == 200
+    assert "Karim Benali" in response.get_data(as_text=True)
+
+
+def test_firm_agenda_qr_codes_read_as_each_delegates_portal_link(dakar):
+    with current_app.test_request_context(base_url="https://missions.example.org"):
+        exported = documents.organisation_agenda_file(
+            dakar["mission"], dakar["firm"], portal_url, source="working"
+        )
+        expected = sorted(portal_url(p) for p in (dakar["karim"], dakar["salma"]))
+    assert qr_codes(exported.content) == expected
