@@ -26,7 +26,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -169,19 +169,11 @@ def qr_svg(url: str, size_mm: float = 28) -> Markup:
     return Markup(svg.replace("<svg ", f'<svg width="{side}" height="{side}" ', 1))
 
 
-def render_pdf(
-    template: str,
-    *,
-    locale: str,
-    title: str,
-    mission_title: str,
-    fetcher: StaticFilesFetcher | None = None,
-    **context,
-) -> bytes:
-    """Render templates/pdf/<template> in `locale` and lay it out as PDF."""
+def document_html(template: str, *, locale: str, title: str, mission_title: str, **context) -> str:
+    """templates/pdf/<template> rendered in `locale`: the HTML that WeasyPrint lays out."""
     direction = "rtl" if locale in RTL_LOCALES else "ltr"
     with force_locale(locale):
-        html = render_template(
+        return render_template(
             template,
             locale=locale,
             direction=direction,
@@ -192,12 +184,35 @@ def render_pdf(
             comma="، " if locale in RTL_LOCALES else ", ",
             **context,
         )
-    document = HTML(
+
+
+def parse_html(html: str, fetcher: StaticFilesFetcher | None = None) -> HTML:
+    return HTML(
         string=html,
         base_url=STATIC_ROOT.as_uri() + "/",
         url_fetcher=fetcher or StaticFilesFetcher(),
     )
-    return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
+
+
+def lay_out(document: HTML) -> Document:
+    """Pages laid out with the shared stylesheet and fonts (parsed and loaded once)."""
+    return document.render(stylesheets=[_stylesheet()], font_config=_font_config())
+
+
+def render_pdf(
+    template: str,
+    *,
+    locale: str,
+    title: str,
+    mission_title: str,
+    fetcher: StaticFilesFetcher | None = None,
+    **context,
+) -> bytes:
+    """Render templates/pdf/<template> in `locale` and lay it out as PDF."""
+    html = document_html(
+        template, locale=locale, title=title, mission_title=mission_title, **context
+    )
+    return lay_out(parse_html(html, fetcher)).write_pdf()
 
 
 # ----- agendas ---------------------------------------------------------------------------------
@@ -242,23 +257,27 @@ def _agenda_filename(kind: str, agenda: Agenda) -> str:
     return f"{kind}-{filename_slug(agenda.holder)}.pdf"
 
 
-def person_agenda_pdf(
-    agenda: Agenda, *, portal_url: str | None, fetcher: StaticFilesFetcher | None = None
-) -> ExportedFile:
-    """The personal agenda; `portal_url` is the person's online agenda (None: no live link)."""
+def person_agenda_html(agenda: Agenda, *, portal_url: str | None) -> str:
     with force_locale(agenda.locale):
         title = _("Agenda of %(name)s", name=agenda.holder)
-    content = render_pdf(
+    return document_html(
         "pdf/person_agenda.html",
         locale=agenda.locale,
         title=title,
         mission_title=agenda.mission_title,
-        fetcher=fetcher,
         agenda=agenda,
         days=agenda_days(agenda.entries),
         portal_url=portal_url,
         qr=qr_svg(portal_url) if portal_url else None,
     )
+
+
+def person_agenda_pdf(
+    agenda: Agenda, *, portal_url: str | None, fetcher: StaticFilesFetcher | None = None
+) -> ExportedFile:
+    """The personal agenda; `portal_url` is the person's online agenda (None: no live link)."""
+    html = person_agenda_html(agenda, portal_url=portal_url)
+    content = lay_out(parse_html(html, fetcher)).write_pdf()
     return ExportedFile(content, PDF, _agenda_filename("agenda", agenda))
 
 
@@ -457,6 +476,10 @@ __all__ = [
     "door_sheet_pdf",
     "master_grid_pdf",
     "organisation_agenda_pdf",
+    "document_html",
+    "lay_out",
+    "parse_html",
+    "person_agenda_html",
     "person_agenda_pdf",
     "qr_svg",
     "render_pdf",
