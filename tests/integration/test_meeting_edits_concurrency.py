@@ -258,7 +258,7 @@ def test_concurrent_moves_of_two_meetings_to_one_table_let_exactly_one_through(
         assert _conflicts(mission) == []
 
 
-def test_organiser_session_survives_the_csrf_regex(two_organisers):
+def test_concurrent_browsers_are_logged_in_as_organisers(two_organisers):
     """The browsers above really are logged in: the grid answers them with the organiser's page."""
     mission, _venue, _meetings, (first, _second) = two_organisers
     with first.opener.open(f"{first.base}/missions/{mission.id}/grid", timeout=30) as response:
