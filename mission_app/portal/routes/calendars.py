@@ -6,12 +6,19 @@ everything but DTSTAMP, so that a poll of an unchanged agenda gets a 304 without
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import current_app, request, url_for
 
 from mission_app.exporters import ExportedFile
 from mission_app.exporters.ics import agenda_calendar, calendar_name_for, content_etag
 from mission_app.portal import bp
-from mission_app.services.agendas import organisation_agenda, person_agenda, programme_agenda
+from mission_app.services.agendas import (
+    organisation_agenda,
+    person_agenda,
+    person_locale,
+    programme_agenda,
+)
 from mission_app.services.portal import person_for_token
 
 # Personal data: no shared cache may keep it, and clients may reuse it for five minutes.
@@ -29,14 +36,22 @@ def person_calendar(token: str):
 def organisation_calendar(token: str):
     person = person_for_token(token)
     agenda = organisation_agenda(person.mission, person.organisation)
-    return _feed(agenda, "organisation", "portal.organisation_calendar", token)
+    return _feed(
+        _in_language_of(person, agenda), "organisation", "portal.organisation_calendar", token
+    )
 
 
 @bp.get("/<token>/programme.ics")
 def programme_calendar(token: str):
     person = person_for_token(token)
     agenda = programme_agenda(person.mission)
-    return _feed(agenda, "programme", "portal.programme_calendar", token)
+    return _feed(_in_language_of(person, agenda), "programme", "portal.programme_calendar", token)
+
+
+def _in_language_of(person, agenda):
+    """The firm's and the programme's feeds reached from a person's link speak that person's
+    language, as their own feed does, rather than the mission's."""
+    return replace(agenda, locale=person_locale(person, person.mission))
 
 
 def _feed(agenda, scope: str, endpoint: str, token: str):
