@@ -5,11 +5,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from mission_app.extensions import db
-from mission_app.models import Meeting
+from mission_app.models import Meeting, Membership
 from tests import factories
 from tests.conftest import page_text
+from tests.integration.test_grid_pages import _count, _demo_mission, _tiny_mission
 
 NINE = datetime(2026, 5, 12, 9, 0, tzinfo=UTC)
 HALF = timedelta(minutes=30)
@@ -445,3 +447,33 @@ def test_add_meeting_refused_goes_back_to_the_form_with_the_reason(logged_in, mi
         "Karim Benali a déjà un rendez-vous à 09:00 : Atlas Logiciels – Banque du Cap.",
     ]
     assert db.session.query(Meeting).count() == 1
+
+
+def test_edit_and_place_pages_run_as_many_queries_for_the_demo_as_for_a_tiny_mission(client):
+    tiny, _ = _tiny_mission()
+    demo, _ = _demo_mission()
+    user = factories.UserFactory()
+    db.session.add_all(
+        [
+            Membership(user_id=user.id, mission_id=tiny.id, role="organiser"),
+            Membership(user_id=user.id, mission_id=demo.id, role="organiser"),
+        ]
+    )
+    db.session.commit()
+    client.login(user.email)
+    counts = []
+    for mission in (tiny, demo):
+        meeting = db.session.scalars(
+            select(Meeting)
+            .where(Meeting.mission_id == mission.id, Meeting.status == "scheduled")
+            .order_by(Meeting.id)
+        ).first()
+        edit, page = _count(client, f"/missions/{mission.id}/meetings/{meeting.id}/edit")
+        place, _ = _count(
+            client, f"/missions/{mission.id}/meeting-requests/{meeting.request_id}/place"
+        )
+        counts.append((edit, place, page.count("<option value=")))
+
+    (tiny_edit, tiny_place, tiny_options), (demo_edit, demo_place, demo_options) = counts
+    assert (demo_edit, demo_place) == (tiny_edit, tiny_place)
+    assert demo_options > tiny_options + 40  # the demo's page does list many more choices
