@@ -55,3 +55,17 @@ def choices(pairs: dict | Iterable[tuple]) -> list[SelectChoice]:
     """WTForms choices from a label map or (value, label) pairs, keeping their order."""
     items = pairs.items() if isinstance(pairs, dict) else pairs
     return [SelectChoice(value, label) for value, label in items]
+
+# The mission day and after (day-of outcomes, follow-ups).
+OUTCOME_LABELS = {
+    "held": _l("Held"),
+    "no_show": _l("No-show"),
+    "cancelled": _l("Cancelled"),
+    "pending": _l("Not recorded"),
+}
+STAGE_LABELS = {"lead": _l("Lead"), "proposal": _l("Proposal"), "contract": _l("Contract")}
+CURRENCY_LABELS = {
+    "MAD": _l("MAD (Moroccan dirham)"),
+    "XOF": _l("XOF (CFA franc)"),
+    "MRU": _l("MRU (Mauritanian ouguiya)"),
+}

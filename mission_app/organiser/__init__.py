@@ -15,8 +15,10 @@ def require_login():
 # Route modules register their views on `bp` when imported.
 from mission_app.organiser.routes import (  # noqa: E402, F401
     calendars,
+    dayof,
     documents,
     files,
+    followups,
     grid,
     imports,
     links,
@@ -25,6 +27,7 @@ from mission_app.organiser.routes import (  # noqa: E402, F401
     outbox,
     participants,
     programme,
+    report,
     requests,
     schedule,
 )
