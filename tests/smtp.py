@@ -17,6 +17,7 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass
@@ -63,13 +64,28 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self):
+    """With `login` (user, password), the server asks for that login (without TLS)."""
+
+    def __init__(self, login: tuple[str, str] | None = None):
         self.handler = RecordingHandler()
         self.port = free_port()
+        self.login = login
         self.controller: Controller | None = None
 
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        given = (auth_data.login.decode(), auth_data.password.decode())
+        # handled=False: let the server answer 535 itself on a refusal
+        return AuthResult(success=given == self.login, handled=False)
+
     def start(self) -> None:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        options = {}
+        if self.login:
+            options = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
 
     def stop(self) -> None:

@@ -108,8 +108,8 @@ def notice_message(notice: ChangeNotice) -> bytes:
         html = render_template("email/publication_notice.html", **context)
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = notice.sender
-    message["To"] = formataddr((notice.recipient_name, notice.recipient))
-    message["Subject"] = notice.subject
+    message["To"] = formataddr((_one_line(notice.recipient_name), notice.recipient))
+    message["Subject"] = _one_line(notice.subject)
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = notice.message_id
     message["Content-Language"] = locale
@@ -134,6 +134,11 @@ def notice_message(notice: ChangeNotice) -> bytes:
             params=params,
         )
     return message.as_bytes()
+
+
+def _one_line(text: str) -> str:
+    """Typed names may hold line breaks; a header may not (it would end the header)."""
+    return " ".join(text.split())
 
 
 def _ics_method(content: bytes) -> str:

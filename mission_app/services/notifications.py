@@ -65,6 +65,7 @@ RETRY_DELAYS = (
 # A message claimed longer ago than this, and still "sending", was left by a worker that died.
 SENDING_LEASE = timedelta(minutes=10)
 ERROR_MAX_LENGTH = 1000
+SUBJECT_MAX_LENGTH = 300
 
 # The portal link of a person, or None when their link is revoked; built by the caller, which
 # knows the site's public address.
@@ -127,13 +128,21 @@ class SmtpTransport:
         self.connection: smtplib.SMTP | None = None
 
     def send(self, recipient: str, raw: bytes) -> None:
-        try:
-            if self.connection is None:
+        if self.connection is None:
+            try:
                 self.connection = self._connect()
+            except (OSError, smtplib.SMTPException) as error:  # down, TLS or login refused
+                raise TransportFailure(
+                    f"SMTP server {self.settings.server}:{self.settings.port}: "
+                    f"{type(error).__name__}: {error}"
+                ) from None
+        try:
             self.connection.sendmail(self.settings.sender_address, [recipient], raw)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
             raise MessageRefused(_smtp_text(code, text), permanent=code >= 500) from None
+        except smtplib.SMTPNotSupportedError as error:  # e.g. a non-ASCII address
+            raise MessageRefused(f"SMTP: {error}", permanent=True) from None
         except smtplib.SMTPServerDisconnected as error:
             self.connection = None
             raise TransportFailure(f"SMTP connection lost: {error}") from None
@@ -203,7 +212,9 @@ def queue_publication_messages(
             person_id=person.id,
             recipient=address,
             language=locale,
-            subject=mail_exporter.notice_subject(locale, mission.title, publication.number),
+            subject=mail_exporter.notice_subject(locale, mission.title, publication.number)[
+                :SUBJECT_MAX_LENGTH
+            ],
             message_id=_new_message_id(publication, settings.domain),
             status="pending" if address else "failed",
             attempts=0,

@@ -17,7 +17,7 @@ from mission_app.models.types import utcnow
 from mission_app.services import notifications
 from mission_app.services.publications import publish_schedule
 from tests import factories
-from tests.smtp import smtp_server_fixture  # noqa: F401
+from tests.smtp import SmtpServer, smtp_server_fixture  # noqa: F401
 
 DAY = datetime(2026, 5, 12, 9, 0, tzinfo=UTC)  # 09:00 in Dakar (UTC+0 all year)
 
@@ -414,3 +414,32 @@ def test_periodic_retry_finds_only_missions_with_due_or_stale_messages(mission, 
 
     assert due_now == [other.id]
     assert due_later == sorted([mission.id, other.id])
+
+
+def test_server_asking_for_a_login_gets_the_configured_one(mission, app, monkeypatch):
+    server = SmtpServer(login=("missions", "correct horse"))
+    server.start()
+    try:
+        for key, value in {
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": server.port,
+            "MAIL_USERNAME": "missions",
+            "MAIL_PASSWORD": "wrong",
+        }.items():
+            monkeypatch.setitem(app.config, key, value)
+        _scenario(mission)
+        _publish(mission)
+
+        refused = send_pending_messages(mission.id)
+        error = db.session.scalar(
+            select(OutboundMessage.last_error).where(OutboundMessage.attempts == 1)
+        )
+        monkeypatch.setitem(app.config, "MAIL_PASSWORD", "correct horse")
+        accepted = send_pending_messages(mission.id, now=utcnow() + timedelta(minutes=2))
+    finally:
+        server.stop()
+
+    assert (refused.sent, refused.retrying) == (0, 1)
+    assert "SMTPAuthenticationError" in error
+    assert accepted.sent == 3
+    assert len(server.by_recipient()) == 3
