@@ -195,7 +195,7 @@ def main() -> None:
     from mission_app.extensions import db
     from mission_app.jobs import execute_agenda_batch
     from mission_app.models import DocumentBatch, Person
-    from mission_app.services import agendas, documents
+    from mission_app.services import agendas, documents, publications
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir / 'bench.db'}")
     app.instance_path = str(workdir)
@@ -204,6 +204,8 @@ def main() -> None:
         upgrade()
         started = time.perf_counter()
         mission, firms, meetings = build_mission(options.people)
+        publications.publish_schedule(mission, None)  # participants' agendas show this version
+        db.session.commit()
         people = db.session.query(Person).filter_by(mission_id=mission.id).count()
         print(
             f"mission: {people} people, {meetings} meetings "
@@ -213,7 +215,7 @@ def main() -> None:
 
         with app.test_request_context(base_url=base_url):
             portal_url = url_for("portal.show_agenda", token=person.access_token, _external=True)
-            agenda = agendas.person_agenda(mission, person)
+            agenda = agendas.person_agenda(mission, person, source="published")
             meetings_of_person = sum(1 for e in agenda.entries if e.kind == "meeting")
             one_page = ONE_PAGE % "".join(
                 f'<div class="entry"><b>{9 + k // 2:02d}:{30 * (k % 2):02d}</b> Hôte {k:03d} · '
@@ -231,7 +233,9 @@ def main() -> None:
                 lambda: pdf.person_agenda_pdf(agenda, portal_url=portal_url), options.repeat
             )
             with_loading = median_seconds(
-                lambda: documents.person_agenda_file(mission, person, lambda p: portal_url),
+                lambda: documents.person_agenda_file(
+                    mission, person, lambda p: portal_url, source="published"
+                ),
                 options.repeat,
             )
             content = pdf.person_agenda_pdf(agenda, portal_url=portal_url).content

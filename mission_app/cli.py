@@ -252,9 +252,10 @@ def agenda_command(mission_id: int, person_key: str, output_format: str, output:
                 lambda p: (
                     url_for("portal.show_agenda", token=token, _external=True) if token else None
                 ),
+                source="published",
             )
         else:
-            agenda = person_agenda(mission, person)
+            agenda = person_agenda(mission, person, source="published")
             exported = agenda_calendar(
                 agenda,
                 calendar_name=calendar_name_for(agenda, "person"),

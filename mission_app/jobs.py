@@ -244,11 +244,14 @@ def _render_agendas(app, mission_id: int, base_url: str, person_ids: list[int]):
             return None
         return url_for("portal.show_agenda", token=person.access_token, _external=True)
 
+    # Participants get the published schedule; the chunk's shared data is loaded once.
+    chunk = [people[pid] for pid in person_ids if pid in people]
     with app.test_request_context(base_url=base_url):
         return [
-            (pid, documents.person_agenda_file(mission, people[pid], portal_url).content)
-            for pid in person_ids
-            if pid in people
+            (person.id, exported.content)
+            for person, exported in documents.person_agenda_files(
+                mission, chunk, portal_url, source="published"
+            )
         ]
 
 

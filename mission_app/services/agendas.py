@@ -412,7 +412,7 @@ def person_locale(person: Person, mission: Mission) -> str:
 
 
 def person_agendas(
-    mission: Mission, people: Iterable[Person], *, source: Source = "working"
+    mission: Mission, people: Iterable[Person], *, source: Source
 ) -> dict[int, Agenda]:
     """The agendas of many people at once (person id -> agenda), in as many queries as one:
     the shared data (legs, meetings, activities) is loaded once."""
@@ -454,14 +454,12 @@ def person_agendas(
     return agendas
 
 
-def person_agenda(mission: Mission, person: Person, *, source: Source = "working") -> Agenda:
+def person_agenda(mission: Mission, person: Person, *, source: Source) -> Agenda:
     """The person's meetings (those they attend, cancelled ones included) and activities."""
     return person_agendas(mission, [person], source=source)[person.id]
 
 
-def organisation_agenda(
-    mission: Mission, organisation: Organisation, *, source: Source = "working"
-) -> Agenda:
+def organisation_agenda(mission: Mission, organisation: Organisation, *, source: Source) -> Agenda:
     """Every meeting and activity of any of the organisation's people."""
     legs = _legs(mission)
     leg_by_id = {leg.id: leg for leg in legs}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -178,16 +178,30 @@ def get_organisation(mission: Mission, organisation_id: int) -> Organisation:
     return organisation
 
 
-def person_agenda_file(mission: Mission, person: Person, portal_url: PortalUrl) -> ExportedFile:
-    """The personal agenda PDF: the same bytes for the portal, the organiser, the CLI and the ZIP
-    when the site's address is the same."""
+def person_agenda_file(
+    mission: Mission, person: Person, portal_url: PortalUrl, *, source: agendas.Source
+) -> ExportedFile:
+    """The personal agenda PDF: the same bytes for the portal, the CLI and the ZIP (published
+    schedule) when the site's address is the same; organisers may ask for the working one."""
     return pdf_exporter.person_agenda_pdf(
-        agendas.person_agenda(mission, person), portal_url=portal_url(person)
+        agendas.person_agenda(mission, person, source=source), portal_url=portal_url(person)
     )
 
 
+def person_agenda_files(
+    mission: Mission, people: list[Person], portal_url: PortalUrl, *, source: agendas.Source
+) -> Iterator[tuple[Person, ExportedFile]]:
+    """Many personal agenda PDFs, the data of all of them loaded at once (for the ZIP)."""
+    by_person = agendas.person_agendas(mission, people, source=source)
+    for person in people:
+        yield (
+            person,
+            pdf_exporter.person_agenda_pdf(by_person[person.id], portal_url=portal_url(person)),
+        )
+
+
 def organisation_agenda_file(
-    mission: Mission, organisation: Organisation, portal_url: PortalUrl
+    mission: Mission, organisation: Organisation, portal_url: PortalUrl, *, source: agendas.Source
 ) -> ExportedFile:
     people = sorted(organisation.people, key=lambda p: p.name.lower())
     links = [
@@ -197,7 +211,9 @@ def organisation_agenda_file(
         for p in people
     ]
     return pdf_exporter.organisation_agenda_pdf(
-        agendas.organisation_agenda(mission, organisation), side=organisation.side, people=links
+        agendas.organisation_agenda(mission, organisation, source=source),
+        side=organisation.side,
+        people=links,
     )
 
 
@@ -530,6 +546,7 @@ __all__ = [
     "master_grid",
     "organisation_agenda_file",
     "person_agenda_file",
+    "person_agenda_files",
     "start_agenda_batch",
     "zip_member_name",
 ]

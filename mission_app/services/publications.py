@@ -27,7 +27,6 @@ meeting's own sequence), so that calendars replace the event they hold under the
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -324,13 +323,37 @@ def changes_for_person(
     return result
 
 
-def changes_by_person(publication: Publication) -> dict[int, list[PublicationChange]]:
-    """The publication's changes per person id concerned (people must be loaded or loadable)."""
-    by_person: dict[int, list[PublicationChange]] = defaultdict(list)
-    for change in publication.changes:
-        for person in change.people:
-            by_person[person.id].append(change)
-    return dict(by_person)
+@dataclass(frozen=True)
+class PortalVersion:
+    """The version a participant's portal shows, and what changed for them since their last
+    visit (empty on a first visit, or when they already saw this version)."""
+
+    number: int
+    published_at: datetime
+    seen_before: int | None
+    changes: list[PersonChange]
+
+
+def portal_version(
+    mission: Mission, person: Person, since: int | None = None
+) -> PortalVersion | None:
+    """The latest version for the person's portal, None before the first publication. Records
+    that the person saw it (flushes), so that the same changes are not shown again. `since`
+    (an older version) shows the changes after it again, for the same page in another
+    language."""
+    latest = latest_publication(mission)
+    if latest is None:
+        return None
+    seen = person.seen_publication_number
+    if since is not None and 0 <= since < latest.number:
+        seen = since
+    changes = []
+    if seen is not None and seen < latest.number:
+        changes = changes_for_person(mission, person, seen, latest.number)
+    if person.seen_publication_number != latest.number:
+        person.seen_publication_number = latest.number
+        db.session.flush()
+    return PortalVersion(latest.number, latest.published_at, seen, changes)
 
 
 def published_at(mission: Mission) -> datetime | None:
@@ -344,12 +367,13 @@ __all__ = [
     "KIND_ORDER",
     "PendingChange",
     "PersonChange",
-    "changes_by_person",
+    "PortalVersion",
     "changes_for_person",
     "classify",
     "latest_publication",
     "list_publications",
     "preview_publication",
+    "portal_version",
     "publish_schedule",
     "published_at",
 ]

@@ -19,6 +19,7 @@ def test_participant_sees_their_agenda_on_a_phone_and_downloads_the_pdf(page):
     factories.PersonFactory(organisation=sonatel, name="Aminata Diop", position="DSI")
     request = factories.MeetingRequestFactory(mission=mission, delegation=firm, host=sonatel)
     factories.MeetingFactory(request=request, venue=venue, table_number=2)
+    factories.publish(mission)
     db.session.commit()
 
     page.set_viewport_size({"width": 390, "height": 844})

@@ -39,7 +39,7 @@ def _two_delegates_two_hosts():
 
 def test_person_agenda_holds_their_meetings_and_activities_only(app_ctx):
     mission, firm, salma, youssef, aminata, first, second, workshop = _two_delegates_two_hosts()
-    agenda = person_agenda(mission, salma)
+    agenda = person_agenda(mission, salma, source="working")
     assert [(e.kind, e.title) for e in agenda.entries] == [
         ("meeting", "Sonatel"),
         ("workshop", "Atelier marché TIC"),
@@ -59,7 +59,7 @@ def test_person_agenda_holds_their_meetings_and_activities_only(app_ctx):
 
 def test_person_agenda_keeps_cancelled_meetings_they_attend(app_ctx):
     mission, firm, salma, youssef, *_ = _two_delegates_two_hosts()
-    agenda = person_agenda(mission, youssef)
+    agenda = person_agenda(mission, youssef, source="working")
     assert [(e.title, e.status) for e in agenda.entries] == [
         ("Sonatel", "scheduled"),
         ("Banque", "cancelled"),
@@ -69,14 +69,14 @@ def test_person_agenda_keeps_cancelled_meetings_they_attend(app_ctx):
 
 def test_host_agenda_shows_the_delegation_as_counterpart(app_ctx):
     mission, firm, salma, youssef, aminata, *_ = _two_delegates_two_hosts()
-    (entry,) = person_agenda(mission, aminata).entries
+    (entry,) = person_agenda(mission, aminata, source="working").entries
     assert (entry.counterpart, entry.counterpart_category) == ("Atlas", "ict_firm")
     assert sorted(p.name for p in entry.counterpart_people) == ["Salma", "Youssef"]
 
 
 def test_firm_agenda_covers_all_its_delegates(app_ctx):
     mission, firm, *_ = _two_delegates_two_hosts()
-    titles = [e.title for e in organisation_agenda(mission, firm).entries]
+    titles = [e.title for e in organisation_agenda(mission, firm, source="working").entries]
     assert titles == ["Sonatel", "Banque", "Atelier marché TIC"]
 
 

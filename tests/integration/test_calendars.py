@@ -32,7 +32,8 @@ HALF_HOUR = timedelta(minutes=30)
 
 def _mission_in_two_zones(mission):
     """Salma (Atlas) meets two hosts in Casablanca, during and after Ramadan, and one in Dakar
-    (cancelled); she attends a workshop. Another firm has a meeting she must not see."""
+    (cancelled after the first version); she attends a workshop. Another firm has a meeting she
+    must not see. Published twice: participants see the published schedule only."""
     casablanca = factories.LegFactory(
         mission=mission, city="Casablanca", country="MA", timezone="Africa/Casablanca"
     )
@@ -49,7 +50,7 @@ def _mission_in_two_zones(mission):
     for key, host_name, venue, start, status, sequence in (
         ("ramadan", "Maroc Télécom", hyatt, IN_RAMADAN, "scheduled", 0),
         ("spring", "Banque; Populaire", hyatt, AFTER_RAMADAN, "scheduled", 1),
-        ("dakar", "Sonatel", terrou_bi, IN_DAKAR, "cancelled", 2),
+        ("dakar", "Sonatel", terrou_bi, IN_DAKAR, "scheduled", 1),
     ):
         host = factories.OrganisationFactory(
             mission=mission, name=host_name, host=True, description="Opérateur, télécoms"
@@ -75,6 +76,9 @@ def _mission_in_two_zones(mission):
         end_at=IN_DAKAR + timedelta(hours=8),
     )
     workshop.attendees.append(salma)
+    assert factories.publish(mission).number == 1
+    meetings["dakar"].status, meetings["dakar"].sequence = "cancelled", 2
+    assert factories.publish(mission).number == 2
     db.session.commit()
     return salma, atlas, meetings, workshop
 
@@ -213,6 +217,9 @@ def test_changed_meeting_changes_the_etag(client, mission):
     meetings["spring"].table_number = 3
     meetings["spring"].sequence += 1
     db.session.commit()
+    # Not published yet: participants still have the version they hold.
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    factories.publish(mission)
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
@@ -281,6 +288,7 @@ def test_dropped_and_moved_meetings_after_a_new_schedule(client, mission):
         ),
     ]
     apply_schedule(None, mission, first)
+    factories.publish(mission)
     db.session.commit()
     url = f"/p/{salma.access_token}/agenda.ics"
     before = _read_with_libical_by_uid(client.get(url).data)
@@ -290,6 +298,8 @@ def test_dropped_and_moved_meetings_after_a_new_schedule(client, mission):
     second = [scheduling.Assignment(requests[1].id, slots[(venue.id, moved_start)], venue.id, 2)]
     apply_schedule(None, mission, second)
     db.session.commit()
+    assert _read_with_libical_by_uid(client.get(url).data) == before  # until published
+    factories.publish(mission)
     after = client.get(url).data
     dropped, moved = (
         db.session.scalar(select(Meeting).where(Meeting.request_id == request.id))

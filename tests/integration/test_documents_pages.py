@@ -35,6 +35,7 @@ def planned(mission):
     awa = factories.PersonFactory(organisation=host, name="Awa Ndiaye", key="awa")
     request = factories.MeetingRequestFactory(mission=mission, delegation=firm, host=host)
     factories.MeetingFactory(request=request, venue=venue, table_number=2, start_at=DAY)
+    factories.publish(mission)  # participants' documents show the published schedule
     db.session.commit()
     return {
         "leg": leg,
@@ -330,3 +331,52 @@ def test_documents_page_links_every_calendar_file(logged_in, mission):
     ):
         assert f'href="{url}"' in page
         assert logged_in.get(url).status_code == 200
+
+
+def test_participants_get_the_published_schedule_and_organisers_the_working_one(
+    app_ctx, logged_in, mission, planned, tmp_path, monkeypatch
+):
+    """After a move that is not published yet: the organiser's PDF and calendar show the new
+    time; the portal's PDF and feed, the command line and the ZIP still show the published one."""
+    from mission_app import jobs
+    from mission_app.models import Meeting
+    from mission_app.services import documents
+
+    meeting = db.session.query(Meeting).one()
+    meeting.start_at, meeting.end_at = (
+        DAY + timedelta(hours=1),
+        DAY + timedelta(hours=1, minutes=30),
+    )
+    meeting.sequence += 1
+    db.session.commit()
+    karim = planned["karim"]
+    base = f"/missions/{mission.id}"
+    organiser_pdf = pdf_text(logged_in.get(f"{base}/people/{karim.id}/agenda.pdf").data)
+    organiser_ics = logged_in.get(f"{base}/people/{karim.id}/agenda.ics").get_data(as_text=True)
+    assert "10:00–10:30 Sonatel" in organiser_pdf
+    assert "DTSTART;TZID=Africa/Dakar:20260512T100000" in organiser_ics
+    portal_pdf = pdf_text(logged_in.get(f"/p/{karim.access_token}/agenda.pdf").data)
+    portal_ics = logged_in.get(f"/p/{karim.access_token}/agenda.ics").get_data(as_text=True)
+    firm_ics = logged_in.get(f"/p/{karim.access_token}/organisation.ics").get_data(as_text=True)
+    assert "09:00–09:30 Sonatel" in portal_pdf and "10:00" not in portal_pdf
+    for published in (portal_ics, firm_ics):
+        assert "DTSTART;TZID=Africa/Dakar:20260512T090000" in published
+        assert "20260512T100000" not in published
+    cli = app_ctx.test_cli_runner().invoke(
+        args=["mission", "agenda", str(mission.id), "karim", "--format", "ics"]
+    )
+    assert b"DTSTART;TZID=Africa/Dakar:20260512T090000" in cli.stdout_bytes
+    monkeypatch.setattr(app_ctx, "instance_path", str(tmp_path))
+    batch = documents.start_agenda_batch(None, mission)
+    db.session.commit()
+    jobs.execute_agenda_batch(batch.id, "https://missions.example/", workers=1)
+    db.session.refresh(batch)
+    with zipfile.ZipFile(tmp_path / batch.file_path) as archive:
+        zipped = pdf_text(archive.read("atlas-logiciels/karim-benali.pdf"))
+    assert "09:00–09:30 Sonatel" in zipped and "10:00" not in zipped
+    # Once published, everyone sees the new time.
+    factories.publish(mission)
+    db.session.commit()
+    assert "10:00–10:30 Sonatel" in pdf_text(
+        logged_in.get(f"/p/{karim.access_token}/agenda.pdf").data
+    )

@@ -74,13 +74,12 @@ def delegation(app_ctx):
     )
     salma_only = factories.MeetingRequestFactory(mission=mission, delegation=atlas, host=orange)
     salma_only.attendees.extend([salma, khady])
-    factories.MeetingFactory(
+    orange_meeting = factories.MeetingFactory(
         request=salma_only,
         venue=terrou_bi,
         table_number=1,
         start_at=MEETING_DAY + timedelta(hours=2),
         end_at=MEETING_DAY + timedelta(hours=2, minutes=30),
-        status="cancelled",
     )
     briefing = factories.ActivityFactory(
         mission=mission,
@@ -102,6 +101,9 @@ def delegation(app_ctx):
     )
     briefing.attendees.extend([salma, youssef])
     flight.attendees.append(salma)
+    factories.publish(mission)
+    orange_meeting.status = "cancelled"  # after the first version: participants are told
+    factories.publish(mission)
     db.session.commit()
     return mission, salma, youssef
 
@@ -221,8 +223,18 @@ def test_agenda_with_nothing_yet_says_so(client, mission):
     person = factories.PersonFactory(organisation__mission=mission, name="Nadia Alaoui")
     db.session.commit()
     text = visible(client.get(f"/p/{person.access_token}"))
-    assert "Rien dans votre agenda pour l'instant." in text
+    assert (
+        "Votre agenda apparaîtra ici dès que les organisateurs l’auront publié. "
+        "Revenez sur cette page plus tard."
+    ) in text
+    assert "Rien dans votre agenda" not in text
     assert "0 rendez-vous · 0 activité" in text
+    venue = factories.VenueFactory(leg=factories.LegFactory(mission=mission))
+    factories.MeetingFactory(request__mission=mission, venue=venue)  # someone else's
+    assert factories.publish(mission).number == 1
+    text = visible(client.get(f"/p/{person.access_token}"))
+    assert "Rien dans votre agenda pour l'instant." in text
+    assert "apparaîtra ici" not in text
 
 
 def test_activity_outside_any_leg_is_shown_in_universal_time(client, mission):
@@ -302,6 +314,7 @@ def test_agenda_page_queries_do_not_grow_with_the_agenda(client, mission):
     venue = factories.VenueFactory(leg=factories.LegFactory(mission=mission), tables=14)
     light = _delegate_with_meetings(mission, venue, 1, first_table=1)
     busy = _delegate_with_meetings(mission, venue, 12, first_table=2)
+    factories.publish(mission)
     db.session.commit()
     counts = []
     for person in (light, busy):

@@ -15,14 +15,16 @@ from mission_app.services.participants import get_organisation, get_person
 @bp.get("/<int:mission_id>/people/<int:person_id>/agenda.ics")
 def download_person_calendar(mission_id: int, person_id: int):
     mission = load_mission(mission_id)
-    agenda = person_agenda(mission, get_person(mission, person_id))
+    agenda = person_agenda(mission, get_person(mission, person_id), source="working")
     return _download(agenda, "person")
 
 
 @bp.get("/<int:mission_id>/organisations/<int:organisation_id>/agenda.ics")
 def download_organisation_calendar(mission_id: int, organisation_id: int):
     mission = load_mission(mission_id)
-    agenda = organisation_agenda(mission, get_organisation(mission, organisation_id))
+    agenda = organisation_agenda(
+        mission, get_organisation(mission, organisation_id), source="working"
+    )
     return _download(agenda, "organisation")
 
 

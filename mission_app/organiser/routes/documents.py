@@ -56,14 +56,16 @@ def show_documents(mission_id: int):
 def download_person_pdf(mission_id: int, person_id: int):
     mission = load_mission(mission_id)
     person = service.get_person(mission, person_id)
-    return _send(service.person_agenda_file(mission, person, _portal_url))
+    return _send(service.person_agenda_file(mission, person, _portal_url, source="working"))
 
 
 @bp.get("/<int:mission_id>/organisations/<int:organisation_id>/agenda.pdf")
 def download_organisation_pdf(mission_id: int, organisation_id: int):
     mission = load_mission(mission_id)
     organisation = service.get_organisation(mission, organisation_id)
-    return _send(service.organisation_agenda_file(mission, organisation, _portal_url))
+    return _send(
+        service.organisation_agenda_file(mission, organisation, _portal_url, source="working")
+    )
 
 
 @bp.get("/<int:mission_id>/venues/<int:venue_id>/tables/<int:table>/<day>.pdf")

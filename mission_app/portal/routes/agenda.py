@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app, make_response, render_template, request, url_for
 from flask_babel import force_locale
 
+from mission_app.extensions import db
 from mission_app.portal import bp
 from mission_app.services.agendas import AgendaEntry, person_agenda
 from mission_app.services.portal import person_for_token
+from mission_app.services.publications import portal_version
 
 PORTAL_LANGUAGES = ("fr", "en", "ar")
 LANGUAGE_COOKIE = "portal_lang"
@@ -65,13 +67,19 @@ def _webcal(url: str) -> str:
 @bp.get("/<token>")
 def show_agenda(token: str):
     person = person_for_token(token)
-    agenda = person_agenda(person.mission, person)
+    agenda = person_agenda(person.mission, person, source="published")
+    since = request.args.get("since", type=int)  # the language links keep the changes shown
+    version = portal_version(person.mission, person, since)  # records the version as seen
     language, remember = _chosen_language(agenda.locale)
     feed_url = url_for("portal.person_calendar", token=token, _external=True)
     with force_locale(language):
         page = render_template(
             "portal/agenda.html",
             agenda=agenda,
+            version=version,
+            language_link_extra=f"&since={version.seen_before}"
+            if version and version.changes
+            else "",
             days=agenda_days(agenda.entries),
             token=token,
             languages=PORTAL_LANGUAGES,
@@ -84,6 +92,7 @@ def show_agenda(token: str):
                 url_for("portal.programme_calendar", token=token, _external=True)
             ),
         )
+    db.session.commit()  # once the page is built: a failed page leaves the changes to show
     response = make_response(page)
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.add("Cookie")  # the language comes from a cookie

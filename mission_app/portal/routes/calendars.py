@@ -28,14 +28,14 @@ FEED_CACHE_CONTROL = "private, max-age=300"
 @bp.get("/<token>/agenda.ics")
 def person_calendar(token: str):
     person = person_for_token(token)
-    agenda = person_agenda(person.mission, person)
+    agenda = person_agenda(person.mission, person, source="published")
     return _feed(agenda, "person", "portal.person_calendar", token)
 
 
 @bp.get("/<token>/organisation.ics")
 def organisation_calendar(token: str):
     person = person_for_token(token)
-    agenda = organisation_agenda(person.mission, person.organisation)
+    agenda = organisation_agenda(person.mission, person.organisation, source="published")
     return _feed(
         _in_language_of(person, agenda), "organisation", "portal.organisation_calendar", token
     )

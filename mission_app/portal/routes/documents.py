@@ -19,7 +19,7 @@ PDF_LANGUAGES = ("fr", "en", "ar")
 def download_agenda_pdf(token: str):
     """The person's agenda in their language, or in the one asked for with ?lang=fr|en|ar."""
     person = person_for_token(token)
-    agenda = person_agenda(person.mission, person)
+    agenda = person_agenda(person.mission, person, source="published")
     if request.args.get("lang") in PDF_LANGUAGES:
         agenda = replace(agenda, locale=request.args["lang"])
     exported = pdf.person_agenda_pdf(
