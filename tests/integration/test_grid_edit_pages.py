@@ -244,19 +244,31 @@ def test_move_without_csrf_token_is_refused(logged_in, mission, setup):
     assert _place(meeting) == (NINE, 1, "scheduled", 1)
 
 
-def test_move_by_a_viewer_is_403(client, viewer, mission, setup):
+def test_edits_by_a_viewer_are_403(client, viewer, mission, setup):
     meeting = _meeting(setup["requests"][0], setup["venue"], NINE)
     db.session.commit()
     client.login(viewer.email)
+    token = client.csrf_token(_grid(mission, setup))
+    base = f"/missions/{mission.id}/meetings/{meeting.id}"
+    fields = {
+        "csrf_token": token,
+        "version": "1",
+        "start": (NINE + HALF).isoformat(),
+        "venue": str(setup["venue"].id),
+        "table": "1",
+        "locked": "1",
+    }
 
-    response = client.post_form(
-        f"/missions/{mission.id}/meetings/{meeting.id}/move",
-        {"version": "1", "start": (NINE + HALF).isoformat(), "venue": "1", "table": "1"},
-        token_from=_grid(mission, setup),
-    )
+    statuses = [
+        client.post(f"{base}/{action}", data=fields).status_code
+        for action in ("move", "swap", "cancel", "restore", "lock")
+    ]
+    place = f"/missions/{mission.id}/meeting-requests/{setup['requests'][1].id}/place"
+    statuses += [client.post(place, data=fields).status_code, client.get(place).status_code]
 
-    assert response.status_code == 403
+    assert statuses == [403] * 7
     assert _place(meeting) == (NINE, 1, "scheduled", 1)
+    assert db.session.query(Meeting).count() == 1
 
 
 def test_edits_by_the_organiser_of_another_mission_are_404(other_client, mission, setup):
@@ -275,8 +287,11 @@ def test_edits_by_the_organiser_of_another_mission_are_404(other_client, mission
         for action in ("move", "swap", "cancel", "restore", "lock")
     ]
     statuses.append(other_client.get(f"{base}/edit").status_code)
+    place = f"/missions/{mission.id}/meeting-requests/{setup['requests'][1].id}/place"
+    statuses.append(other_client.get(place).status_code)
+    statuses.append(other_client.post(place, data={"csrf_token": token}).status_code)
 
-    assert statuses == [404] * 6
+    assert statuses == [404] * 8
     assert _place(meeting) == (NINE, 1, "scheduled", 1)
 
 
@@ -477,3 +492,43 @@ def test_edit_and_place_pages_run_as_many_queries_for_the_demo_as_for_a_tiny_mis
     (tiny_edit, tiny_place, tiny_options), (demo_edit, demo_place, demo_options) = counts
     assert (demo_edit, demo_place) == (tiny_edit, tiny_place)
     assert demo_options > tiny_options + 40  # the demo's page does list many more choices
+
+
+def test_swap_with_a_locked_meeting_from_the_script_answers_422(logged_in, mission, setup):
+    banque = _meeting(setup["requests"][0], setup["venue"], NINE, table=1)
+    sonatel = _meeting(setup["requests"][1], setup["venue"], NINE + HALF, table=2, locked=True)
+    db.session.commit()
+    token = logged_in.csrf_token(_grid(mission, setup))
+
+    response = logged_in.post(
+        f"/missions/{mission.id}/meetings/{banque.id}/swap",
+        data={"csrf_token": token, "version": "1", "other": f"{sonatel.id}:1"},
+        headers=JSON,
+    )
+
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "ok": False,
+        "message": "Atlas Logiciels – Sonatel Pro est verrouillé : déverrouillez-le avant de "
+        "l’échanger.",
+        "reasons": [],
+        "meeting": sonatel.id,
+    }
+    assert _place(banque) == (NINE, 1, "scheduled", 1)
+    assert _place(sonatel) == (NINE + HALF, 2, "scheduled", 1)
+
+
+def test_cancel_from_a_stale_page_flashes_the_reason_on_the_grid(logged_in, mission, setup):
+    meeting = _meeting(setup["requests"][0], setup["venue"], NINE)
+    db.session.commit()
+    base = f"/missions/{mission.id}/meetings/{meeting.id}"
+    logged_in.post_form(f"{base}/lock", {"version": "1", "locked": "1"}, token_from=f"{base}/edit")
+
+    response = logged_in.post_form(f"{base}/cancel", {"version": "1"}, token_from=f"{base}/edit")
+
+    assert response.status_code == 302
+    assert f"refused={meeting.id}" in response.headers["Location"]
+    assert _flashes(page_text(logged_in.get(response.headers["Location"]))) == [
+        "Ce rendez-vous a été modifié par quelqu’un d’autre entre-temps : rechargez la grille.",
+    ]
+    assert _place(meeting) == (NINE, 1, "scheduled", 2)
