@@ -35,6 +35,8 @@
     dragged = source;
     source.classList.add("dragging");
     event.dataTransfer.effectAllowed = "move";
+    // Only our label travels: a person's link inside the card must not be dropped as a URL.
+    event.dataTransfer.clearData();
     event.dataTransfer.setData("text/plain", source.dataset.label || "");
   });
 
