@@ -86,8 +86,13 @@ def bar_chart(
     # Room at the right for the longest total written after its bar.
     longest = max((len(value_text(sum(row))) for row in values), default=1)
     plot_width = WIDTH - LABEL_WIDTH - max(VALUE_WIDTH, longest * CHAR_WIDTH + 14)
-    step = nice_step(largest)
-    top = step * max(1, math.ceil(largest / step)) if largest else step
+    # Fewer ticks when their labels are long (amounts): each label must fit its interval.
+    for most_ticks in (6, 5, 4, 3, 2):
+        step = nice_step(largest, most_ticks)
+        top = step * max(1, math.ceil(largest / step)) if largest else step
+        spacing = plot_width * step / top
+        if len(tick_text(top)) * CHAR_WIDTH + 12 <= spacing:
+            break
     scale = plot_width / top
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '

@@ -265,3 +265,24 @@ def test_bar_chart_escapes_labels_and_draws_one_bar_per_segment():
     assert "&lt;b&gt;Atlas&lt;/b&gt;" in svg and "<b>" not in svg
     assert len(re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="16"', svg)) == 3
     assert "style=" not in svg
+
+
+def test_bar_chart_uses_fewer_ticks_when_their_labels_are_long(app_ctx):
+    from mission_app.services.followups import format_amount
+
+    svg = bar_chart(
+        "Valeur estimée",
+        ["Piste", "Proposition"],
+        [Series("XOF", "#1e3a8a")],
+        [(13_620_893,), (44_789_126,)],
+        tick_text=format_amount,
+    )
+    ticks = re.findall(r'text-anchor="middle">([^<]+)</text>', svg)
+    assert ticks == [
+        "0",
+        "10\u202f000\u202f000",
+        "20\u202f000\u202f000",
+        "30\u202f000\u202f000",
+        "40\u202f000\u202f000",
+        "50\u202f000\u202f000",
+    ]
