@@ -31,11 +31,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import selectinload
 
 from mission_app.extensions import db
 from mission_app.models import (
+    Activity,
     Mission,
     Person,
     Publication,
@@ -44,6 +45,7 @@ from mission_app.models import (
     User,
     publication_change_person,
 )
+from mission_app.models.types import utcnow
 from mission_app.services.agendas import (
     AgendaEntry,
     Attendee,
@@ -363,6 +365,26 @@ def published_at(mission: Mission) -> datetime | None:
     )
 
 
+def feeds_last_modified(mission: Mission) -> datetime:
+    """When what participants' feeds show last changed: the latest publication (meetings), or
+    the mission's own `updated_at`, which an edit of the mission or of any of its activities
+    moves (activities are not versioned: they show at once)."""
+    latest = published_at(mission)
+    return max(latest, mission.updated_at) if latest else mission.updated_at
+
+
+@event.listens_for(Activity, "after_insert")
+@event.listens_for(Activity, "after_update")  # also when only its attendees changed
+@event.listens_for(Activity, "after_delete")
+def _programme_changed(_mapper, connection, activity: Activity) -> None:
+    """An activity added, edited or removed changes the feeds now: their Last-Modified (the
+    mission's updated_at) must move, or a client asking If-Modified-Since would miss it."""
+    missions = Mission.__table__
+    connection.execute(
+        update(missions).where(missions.c.id == activity.mission_id).values(updated_at=utcnow())
+    )
+
+
 __all__ = [
     "KIND_ORDER",
     "PendingChange",
@@ -370,6 +392,7 @@ __all__ = [
     "PortalVersion",
     "changes_for_person",
     "classify",
+    "feeds_last_modified",
     "latest_publication",
     "list_publications",
     "preview_publication",

@@ -466,3 +466,53 @@ def test_person_or_firm_of_another_mission_gets_404(logged_in, mission):
         ).status_code
         == 404
     )
+
+
+# --- Last-Modified ----------------------------------------------------------------------------
+
+
+def test_feeds_carry_the_time_of_the_latest_publication_and_answer_if_modified_since(
+    client, mission
+):
+    from email.utils import format_datetime
+
+    from mission_app.models import Publication
+
+    salma, *_ = _mission_in_two_zones(mission)
+    latest = db.session.query(Publication).filter_by(number=2).one()
+    stamp = format_datetime(latest.published_at.replace(microsecond=0), usegmt=True)
+    for feed in ("agenda.ics", "organisation.ics", "programme.ics"):
+        url = f"/p/{salma.access_token}/{feed}"
+        response = client.get(url)
+        assert response.headers["Last-Modified"] == stamp, feed
+        cached = client.get(url, headers={"If-Modified-Since": stamp})
+        assert (cached.status_code, cached.data) == (304, b""), feed
+        assert cached.headers["ETag"] == response.headers["ETag"]
+        earlier = format_datetime(latest.published_at - timedelta(seconds=2), usegmt=True)
+        assert client.get(url, headers={"If-Modified-Since": earlier}).status_code == 200
+        # An ETag the client sends decides over the date.
+        both = {"If-Modified-Since": stamp, "If-None-Match": 'W/"an-older-version"'}
+        assert client.get(url, headers=both).status_code == 200
+
+
+def test_a_new_version_or_an_edited_activity_moves_last_modified(client, mission):
+    salma, atlas, meetings, workshop = _mission_in_two_zones(mission)
+    url = f"/p/{salma.access_token}/agenda.ics"
+    programme = f"/p/{salma.access_token}/programme.ics"
+    first = client.get(url).headers["Last-Modified"]
+    time.sleep(1.1)  # HTTP dates count whole seconds
+    meetings["spring"].table_number = 1
+    factories.publish(mission)
+    db.session.commit()
+    second = client.get(url).headers["Last-Modified"]
+    assert second != first
+    assert client.get(url, headers={"If-Modified-Since": first}).status_code == 200
+    assert client.get(url, headers={"If-Modified-Since": second}).status_code == 304
+    time.sleep(1.1)
+    workshop.attendees.remove(salma)  # activities are not versioned: they show at once
+    db.session.commit()
+    third = client.get(url)
+    assert third.headers["Last-Modified"] != second
+    assert client.get(url, headers={"If-Modified-Since": second}).status_code == 200
+    assert client.get(programme, headers={"If-Modified-Since": second}).status_code == 200
+    assert "Atelier" not in third.get_data(as_text=True)
