@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from mission_app import labels
 from mission_app.extensions import db
-from mission_app.models import Leg, Meeting, MeetingRequest, Mission, Venue
+from mission_app.models import Leg, Meeting, MeetingRequest, Mission, Organisation, Venue
 from mission_app.models.followups import CURRENCIES, FOLLOW_UP_STAGES
 from mission_app.models.participants import HOST_CATEGORIES
 from mission_app.services.followups import totals_by_currency
@@ -197,6 +197,12 @@ def build_report(mission: Mission, locale: str, *, now: datetime | None = None) 
         .unique()
         .all()
     )
+    # Every delegation firm has a row, even one that got no meeting: the report shows it.
+    firms = db.session.execute(
+        select(Organisation.id, Organisation.name).where(
+            Organisation.mission_id == mission.id, Organisation.side == "delegation"
+        )
+    ).all()
     cities = tuple(
         db.session.scalars(
             select(Leg.city).where(Leg.mission_id == mission.id).order_by(Leg.position, Leg.id)
@@ -207,7 +213,9 @@ def build_report(mission: Mission, locale: str, *, now: datetime | None = None) 
         by_country: dict[str, OutcomeCounts] = defaultdict(OutcomeCounts)
         by_category: dict[str, OutcomeCounts] = defaultdict(OutcomeCounts)
         by_firm: dict[str, OutcomeCounts] = defaultdict(OutcomeCounts)
-        firm_names: dict[str, str] = {}
+        firm_names = {str(firm_id): name for firm_id, name in firms}
+        for firm_key in firm_names:
+            by_firm[firm_key] = OutcomeCounts()
         stage_rows: dict[str, list] = {stage: [] for stage in FOLLOW_UP_STAGES}
         meeting_lines = []
         follow_up_lines = []

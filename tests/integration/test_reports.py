@@ -19,6 +19,7 @@ from mission_app.exporters.report_pdf import report_pdf
 from mission_app.exporters.report_xlsx import report_xlsx
 from mission_app.services import reports
 from mission_app.services.reports import OutcomeCounts
+from tests import factories
 from tests.mission_day import build_mission_day
 
 MADE = datetime(2026, 5, 20, 8, 30, tzinfo=UTC)
@@ -286,3 +287,11 @@ def test_bar_chart_uses_fewer_ticks_when_their_labels_are_long(app_ctx):
         "40\u202f000\u202f000",
         "50\u202f000\u202f000",
     ]
+
+
+def test_build_report_lists_a_firm_that_got_no_meeting(day):
+    factories.OrganisationFactory(mission=day.mission, name="Maghreb Data")
+    report = reports.build_report(day.mission, "fr", now=MADE)
+    assert _rows(report.by_firm)[-1] == ("Maghreb Data", 0, 0, 0, 0)
+    assert report.by_firm[-1].counts.rate is None
+    assert report.totals == OutcomeCounts(held=4, no_show=1, pending=2, cancelled=1)
