@@ -97,6 +97,20 @@ class WindowModel:
     def scheduled(self, request_id: Key):
         return sum(self.vars[request_id].values())
 
+    def literals(self, request_id: Key) -> list[int]:
+        """Variable indices of the request's windows (so that clones of the model can use them)."""
+        return [v.index for v in self.vars.get(request_id, {}).values()]
+
+    def values(self, chosen: dict[Key, Placement | Key]) -> dict[int, int]:
+        """Variable index -> value, for a selection (request -> placement or window id)."""
+        out = {}
+        for request_id, by_window in self.vars.items():
+            c = chosen.get(request_id)
+            window = c.window_id if isinstance(c, Placement) else c
+            for w, v in by_window.items():
+                out[v.index] = int(w == window)
+        return out
+
     def hint(self, chosen: dict[Key, Placement | Key]) -> None:
         """`chosen`: request -> placement or window id."""
         self.model.clear_hints()

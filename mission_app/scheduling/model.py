@@ -64,6 +64,18 @@ class CpModel:
     def scheduled(self, request_id: Key):
         return sum(v for _, v in self.vars[request_id])
 
+    def literals(self, request_id: Key) -> list[int]:
+        """Variable indices of the request's places (so that clones of the model can use them)."""
+        return [v.index for _, v in self.vars.get(request_id, ())]
+
+    def values(self, chosen: dict[Key, Placement]) -> dict[int, int]:
+        """Variable index -> value of the place variables, for a schedule."""
+        return {
+            v.index: int(chosen.get(request_id) == p)
+            for request_id, pairs in self.vars.items()
+            for p, v in pairs
+        }
+
     def _add_precedences(self, must: set[Key]) -> None:
         index, m = self.index, self.model
         rank = index.rank

@@ -49,12 +49,30 @@ def _when(index: Index, request: Request, placements: list[Placement]) -> str:
     return ", ".join(parts)
 
 
+Taken = tuple[dict[Key, list[tuple[datetime, datetime]]], Counter[tuple[Key, int]]]
+
+
+def taken_by(index: Index, chosen: dict[Key, Placement]) -> Taken:
+    """People's meeting times and the tables in use in a schedule, computed once to explain
+    many requests against the same schedule."""
+    problem = index.problem
+    spans: dict[Key, list[tuple[datetime, datetime]]] = {}
+    load: Counter[tuple[Key, int]] = Counter()
+    for request_id, p in chosen.items():
+        if request_id not in index.locked:
+            for point in p.points:
+                load[(p.venue_id, point)] += 1
+        for person_id in problem.request_by_id[request_id].attendees:
+            spans.setdefault(person_id, []).append((p.start, p.end))
+    return spans, load
+
+
 def explain(
     index: Index,
     request: Request,
     chosen: dict[Key, Placement],
+    taken: Taken | None = None,
 ) -> Unscheduled:
-    problem = index.problem
     everywhere = [p for p in index.all_placements(request) if index.allowed(request, p)]
     if not everywhere:
         return Unscheduled(
@@ -85,14 +103,7 @@ def explain(
     # possible places exist, but other meetings took them
     blockers: Counter[Key] = Counter()
     tables_full = 0
-    spans: dict[Key, list[tuple[datetime, datetime]]] = {}
-    load: Counter[tuple[Key, int]] = Counter()
-    for request_id, p in chosen.items():
-        if request_id not in index.locked:
-            for point in p.points:
-                load[(p.venue_id, point)] += 1
-        for person_id in problem.request_by_id[request_id].attendees:
-            spans.setdefault(person_id, []).append((p.start, p.end))
+    spans, load = taken if taken is not None else taken_by(index, chosen)
     for p in candidates:
         if any(load[(p.venue_id, pt)] >= index.capacity(p.venue_id, pt) for pt in p.points):
             tables_full += 1

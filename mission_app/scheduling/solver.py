@@ -4,7 +4,9 @@ Mission mode, lexicographic, one stage at a time, each stage keeping what the pr
 1. first-fit, as a hint and a fallback;
 2. the most weighted requests (whole problem; legs are independent blocks of one model);
 3. published meetings kept in place (unless fresh);
-4. fairness: maximise the smallest share of a delegation firm's schedulable weight;
+4. fairness: maximise the smallest share of a delegation firm's schedulable weight, by a search
+   over the few shares a firm can have (fairness.py), in a model cut down by the weight LP's
+   duals to the schedules that keep the weight;
 5. idle gaps: with the set of meetings and each meeting's window fixed, gaps are local to a
    window, so each group of windows that overlap in time is a small model solved on its own.
 Tables are numbered afterwards.
@@ -23,12 +25,12 @@ from ortools.sat.python import cp_model
 
 from . import metrics
 from .aggregate import WindowModel
+from .fairness import FirmShares, best_share_search
 from .greedy import Occupancy, first_fit
-from .lp import lp_relaxation
+from .lp import LpSolution, add_cuts, lp_solve, optimality_cuts
 from .model import CpModel, solve_model
 from .placements import Index, Placement
 from .problem import (
-    Assignment,
     Figures,
     Key,
     Problem,
@@ -37,10 +39,9 @@ from .problem import (
     SolveOptions,
     Unscheduled,
 )
-from .reasons import explain
+from .reasons import explain, taken_by
 from .tables import assign_tables
 
-SHARE_SCALE = 1000  # fairness is optimised in thousandths of a share
 EXACT_LIMIT = 12_000  # placements; above this, weight and fairness are solved by window first
 
 
@@ -79,9 +80,16 @@ class _Run:
             )
 
     def run(self, cm: CpModel | WindowModel, budget: float, on_solution=None, params=None):
+        status, solver = self.solve(cm.model, budget, on_solution, params)
+        if status != cp_model.OPTIMAL:
+            self.proven = False
+        return status, solver
+
+    def solve(self, model: cp_model.CpModel, budget: float, on_solution=None, params=None):
+        """A solve within the run's time, workers and stop, that leaves `proven` alone."""
         o = self.options
-        status, solver = solve_model(
-            cm.model,
+        return solve_model(
+            model,
             min(budget, max(0.05, self.left())),
             o.workers,
             o.stop,
@@ -90,9 +98,6 @@ class _Run:
             o.log,
             params,
         )
-        if status != cp_model.OPTIMAL:
-            self.proven = False
-        return status, solver
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
@@ -120,6 +125,9 @@ def _solve_mission(run: _Run) -> Solution:
     index, problem = run.index, run.problem
     weight = lambda chosen: metrics.weight_of(problem, chosen)  # noqa: E731
     chosen = first_fit(index)
+    # the reasons and figures at the end walk every request's places, as the first-fit did:
+    # keep twice its time for them (more than the fixed margin when the machine is busy)
+    run.deadline = min(run.deadline, run.t0 + run.options.time_limit_s - 2 * run.seconds())
     static_bound = sum(r.weight for r in problem.requests if index.candidates[r.id])
     bound = static_bound
     run.report("first_fit", weight(chosen), bound)
@@ -135,9 +143,9 @@ def _solve_mission(run: _Run) -> Solution:
     # 2. weight
     cm.hint(chosen)
     cm.model.maximize(cm.weight)
-    cap = _lp_cap(cm.model, cm.weight)
-    if cap is not None:
-        bound = min(bound, cap + locked_weight)
+    lp = _lp_cap(cm.model, cm.weight)
+    if lp is not None:
+        bound = min(bound, math.floor(lp.bound + 1e-6) + locked_weight)
     status, solver = run.run(
         cm,
         0.35 * total,
@@ -152,7 +160,7 @@ def _solve_mission(run: _Run) -> Solution:
             static_bound, int(math.floor(solver.best_objective_bound + 1e-6)) + locked_weight
         )
     bound = max(bound, weight(chosen))
-    cm.model.add(cm.weight >= weight(chosen) - locked_weight)
+    _keep_weight(cm, lp, weight(chosen) - locked_weight, chosen)
     run.report("weight", weight(chosen), bound)
 
     # 3. published meetings stay where they are
@@ -174,52 +182,75 @@ def _solve_mission(run: _Run) -> Solution:
     share_bound = None
     schedulable = metrics.schedulable_weight(problem, index.candidates)
     if len(schedulable) > 1 and not run.stopped():
-        z = _add_fairness(
-            cm.model, index, lambda r: cm.scheduled(r) if r in cm.vars else None, schedulable
+        found, share_bound = _fairness(
+            run, cm, chosen, schedulable, 0.4 * max(0.0, run.left()), weight(chosen), bound
         )
-        cm.hint(chosen)
-        cm.model.add_hint(z, int(SHARE_SCALE * _min_share(problem, chosen, schedulable)))
-        cm.model.maximize(z)
-        _lp_cap(cm.model, z)
-        status, solver = run.run(
-            cm,
-            0.4 * max(0.0, run.left()),
-            lambda value, b: run.report(
-                "fairness", weight(chosen), bound, min_share=value / SHARE_SCALE
-            ),
-        )
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = cm.read(solver) | index.locked
-            if _min_share(problem, found, schedulable) >= _min_share(problem, chosen, schedulable):
-                chosen = found
-            share_bound = max(0.0, min(1.0, solver.best_objective_bound / SHARE_SCALE))
+        if found is not None:
+            chosen = found | index.locked
 
     # 5. idle gaps, window group by window group
     chosen = _reduce_gaps(run, chosen, bound)
     return _finish(run, chosen, bound, None, share_bound=share_bound)
 
 
-def _lp_cap(model: cp_model.CpModel, objective, hint_from_lp: bool = False) -> int | None:
-    """Caps a maximised objective at its LP bound (valid, and lets CP-SAT prove optimality).
-    With `hint_from_lp`, the rounded LP solution replaces the hint on the Boolean variables
-    (the window relaxation's LP is nearly integral)."""
-    solved = lp_relaxation(model)
+def _lp_cap(model: cp_model.CpModel, objective, hint_from_lp: bool = False) -> LpSolution | None:
+    """Caps a maximised objective at its LP bound (valid, and lets CP-SAT prove optimality), and
+    returns the LP solution. With `hint_from_lp`, the rounded LP solution replaces the hint on
+    the Boolean variables (the window relaxation's LP is nearly integral)."""
+    solved = lp_solve(model)
     if solved is None:
         return None
-    bound, values = solved
-    cap = math.floor(bound + 1e-6)
-    model.add(objective <= cap)
+    model.add(objective <= math.floor(solved.bound + 1e-6))
     if hint_from_lp:
         proto = model.proto
         hints = {}
         for i, v in enumerate(proto.variables):
             domain = list(v.domain)
             if domain == [0, 1]:
-                hints[i] = int(values[i] > 0.5)
+                hints[i] = int(solved.values[i] > 0.5)
         model.clear_hints()
         for i, value in hints.items():
             model.add_hint(model.get_bool_var_from_proto_index(i), value)
-    return cap
+    return solved
+
+
+def _keep_weight(
+    cm: CpModel | WindowModel, lp: LpSolution | None, reached: int, chosen: dict
+) -> None:
+    """Later stages keep the weight reached (in the model's terms, locked meetings left out).
+    Since that weight is (nearly) the LP bound, the LP's duals also say which variables and
+    rows every such solution leaves at their LP value: adding that as constraints takes most of
+    the search out of the later stages. The cuts are checked against `chosen`, which must keep
+    them all (a guard against numerical error)."""
+    if lp is not None:
+        add_cuts(cm.model, optimality_cuts(cm.model, lp, reached), cm.values(chosen))
+    cm.model.add(cm.weight >= reached)
+
+
+def _fairness(
+    run: _Run,
+    cm: CpModel | WindowModel,
+    chosen: dict,
+    schedulable: dict[Key, int],
+    budget: float,
+    weight: int,
+    bound: int,
+) -> tuple[dict | None, float]:
+    """The fairest solution of the model (all earlier stages' constraints kept), if better than
+    `chosen`, as the model's read-out; and the proven bound on the smallest share."""
+    shares = FirmShares(run.index, cm.literals, schedulable)
+    result = best_share_search(
+        cm.model,
+        shares,
+        cm.values(chosen),
+        run.solve,
+        budget,
+        lambda share: run.report("fairness", weight, bound, min_share=share),
+    )
+    if not result.proven:
+        run.proven = False
+    found = cm.read(result.solver) if result.solver is not None else None
+    return found, float(result.bound)
 
 
 def _kept(index: Index, chosen: dict[Key, Placement]) -> int:
@@ -230,60 +261,33 @@ def _kept(index: Index, chosen: dict[Key, Placement]) -> int:
     )
 
 
-def _min_share(problem: Problem, chosen, schedulable: dict[Key, int]) -> float:
-    shares = metrics.shares(problem, _as_assignments(chosen), schedulable)
-    return min(shares.values(), default=1.0)
-
-
-def _as_assignments(chosen: dict[Key, Placement]) -> list[Assignment]:
-    return [Assignment(r, p.start_slot, p.venue_id, 1) for r, p in chosen.items()]
-
-
-def _add_fairness(model: cp_model.CpModel, index: Index, scheduled, schedulable: dict[Key, int]):
-    """z = the smallest share (in thousandths) of a firm's schedulable weight that is scheduled.
-    `scheduled(request_id)` is the model's 0/1 expression for the request, or None if absent."""
-    problem = index.problem
-    got: dict[Key, list] = defaultdict(list)
-    for r in problem.requests:
-        if r.id in index.locked:
-            got[r.delegation_id].append(r.weight)
-        else:
-            expr = scheduled(r.id)
-            if expr is not None:
-                got[r.delegation_id].append(r.weight * expr)
-    z = model.new_int_var(0, SHARE_SCALE, "min_share")
-    for firm, total in schedulable.items():
-        model.add(SHARE_SCALE * sum(got[firm]) >= total * z)
-    return z
-
-
 def best_share(
     problem: Problem, min_weight: int, time_limit_s: float = 60.0, workers: int = 2
 ) -> tuple[float, float]:
     """The best smallest firm share among schedules of at least `min_weight`, as (found, proven
-    upper bound). A second, independent solve used by the benchmark to judge `solve`. Large
-    missions use the window relaxation, whose bound is valid but whose "found" may not be a
-    schedule."""
+    upper bound). A second solve, from scratch, used by the benchmark to judge `solve`; it uses
+    the same notion of share (a firm's scheduled weight over the weight of its requests that
+    have a possible place). Large missions use the window relaxation: its bound is valid for
+    schedules, but its "found" may not be one."""
     index = Index(problem, fresh=True)
     locked_weight = metrics.weight_of(problem, index.locked)
     schedulable = metrics.schedulable_weight(problem, index.candidates)
-    if _exact(index):
-        cm = CpModel(index, problem.requests)
-        cm.hint(first_fit(index))
-        scheduled = lambda r: cm.scheduled(r) if r in cm.vars else None  # noqa: E731
-    else:
-        cm = WindowModel(index)
-        cm.hint(first_fit(index))
-        scheduled = lambda r: cm.scheduled(r) if r in cm.vars else None  # noqa: E731
+    cm = CpModel(index, problem.requests) if _exact(index) else WindowModel(index)
+    cm.hint(first_fit(index))
+    cm.model.maximize(cm.weight)
+    lp = lp_solve(cm.model)
+    if lp is not None:
+        add_cuts(cm.model, optimality_cuts(cm.model, lp, min_weight - locked_weight))
     cm.model.add(cm.weight >= min_weight - locked_weight)
-    z = _add_fairness(cm.model, index, scheduled, schedulable)
-    cm.model.maximize(z)
-    _lp_cap(cm.model, z)
-    status, solver = solve_model(cm.model, time_limit_s, workers)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return 0.0, solver.best_objective_bound / SHARE_SCALE
-    found = max(0.0, solver.objective_value / SHARE_SCALE)
-    return found, max(found, solver.best_objective_bound / SHARE_SCALE)
+    result = best_share_search(
+        cm.model,
+        FirmShares(index, cm.literals, schedulable),
+        None,
+        lambda model, seconds: solve_model(model, seconds, workers),
+        time_limit_s,
+    )
+    found = float(result.share) if result.solver is not None else 0.0
+    return found, float(result.bound)
 
 
 def _exact(index: Index) -> bool:
@@ -376,9 +380,9 @@ def _solve_mission_by_window(
 
     wm.hint(selection)
     wm.model.maximize(wm.weight)
-    cap = _lp_cap(wm.model, wm.weight, hint_from_lp=True)
-    if cap is not None:
-        bound = min(bound, cap + locked_weight)
+    lp = _lp_cap(wm.model, wm.weight, hint_from_lp=True)
+    if lp is not None:
+        bound = min(bound, math.floor(lp.bound + 1e-6) + locked_weight)
     status, solver = run.run(
         wm,
         0.25 * total,
@@ -390,7 +394,7 @@ def _solve_mission_by_window(
             selection = found
         bound = min(bound, int(math.floor(solver.best_objective_bound + 1e-6)) + locked_weight)
     bound = max(bound, metrics.weight_of(problem, chosen))
-    wm.model.add(wm.weight >= weight(selection) - locked_weight)
+    _keep_weight(wm, lp, weight(selection) - locked_weight, selection)
     run.report("weight", weight(selection), bound)
 
     if index.published and not run.stopped():
@@ -409,23 +413,12 @@ def _solve_mission_by_window(
     share_bound = None
     schedulable = metrics.schedulable_weight(problem, index.candidates)
     if len(schedulable) > 1 and not run.stopped():
-        z = _add_fairness(
-            wm.model, index, lambda r: wm.scheduled(r) if r in wm.vars else None, schedulable
-        )
-        wm.hint(selection)
-        wm.model.maximize(z)
-        _lp_cap(wm.model, z)
         # fairness gets most of what is left: placing slots afterwards is usually quick
-        status, solver = run.run(
-            wm,
-            0.6 * run.left(),
-            lambda value, b: run.report(
-                "fairness", weight(selection), bound, min_share=value / SHARE_SCALE
-            ),
+        found, share_bound = _fairness(
+            run, wm, selection, schedulable, 0.6 * run.left(), weight(selection), bound
         )
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            selection = wm.read(solver)
-        share_bound = max(0.0, min(1.0, solver.best_objective_bound / SHARE_SCALE))
+        if found is not None:
+            selection = found
 
     placed = _place_by_window(run, selection, bound)
     placed = _fill(index, placed)
@@ -573,6 +566,7 @@ def _finish(
     if status is None:
         status = "stopped" if run.stopped() else ("optimal" if run.proven else "feasible")
     unscheduled = []
+    taken = taken_by(index, chosen)
     for r in problem.requests:
         if r.id in chosen:
             continue
@@ -585,7 +579,7 @@ def _finish(
                 Unscheduled(r.id, "not_solved", "No schedule was found in the time given.")
             )
         else:
-            unscheduled.append(explain(index, r, chosen))
+            unscheduled.append(explain(index, r, chosen, taken))
     moved = sum(
         1
         for request_id, existing in index.published.items()
