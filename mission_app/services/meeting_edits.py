@@ -405,6 +405,13 @@ class _Edit:
 
     def check(self, targets: dict[int, scheduling.Assignment], meeting_id: int | None) -> None:
         """Refuse if the schedule with `targets` breaks a rule the saved one did not."""
+        if any(request_id not in self.problem.request_by_id for request_id in targets):
+            # Its host meets in no leg: the scheduler cannot even say where it may go.
+            raise EditRefused(
+                _l("This change is refused: it would break the schedule."),
+                [_l("The host of this meeting meets in no city of the mission: give it a leg.")],
+                meeting_id=meeting_id,
+            )
         before_schedule = self.current()
         after_schedule = {**before_schedule, **targets}
         before = {

@@ -467,6 +467,33 @@ def test_move_meeting_out_of_a_conflict_is_allowed_while_another_stays(mission, 
     assert orange.status == "scheduled"
 
 
+def test_move_meeting_whose_host_meets_in_no_leg_is_refused(mission, organiser, setup):
+    abidjan = factories.OrganisationFactory(
+        mission=mission, host=True, name="Orange Côte d’Ivoire", country="CI"
+    )
+    factories.PersonFactory(organisation=abidjan, name="Koffi Yao")
+    request = factories.MeetingRequestFactory(
+        mission=mission, delegation=setup["requests"]["banque"].delegation, host=abidjan
+    )
+    meeting = _meeting(request, setup["venue"], NINE)
+    db.session.commit()
+
+    with pytest.raises(EditRefused) as refused:
+        move_meeting(
+            mission,
+            organiser,
+            meeting.id,
+            expected_version=1,
+            start_at=NINE + HALF,
+            venue_id=setup["venue"].id,
+            table_number=1,
+        )
+
+    assert [english(r) for r in refused.value.reasons] == [
+        "The host of this meeting meets in no city of the mission: give it a leg."
+    ]
+
+
 def test_move_meeting_of_another_mission_is_not_found(mission, organiser, setup):
     other = _meeting(factories.MeetingRequestFactory(), setup["venue"], NINE)
     db.session.commit()
