@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -283,3 +284,54 @@ def test_report_other_mission_is_not_found(client, day, organiser):
     assert client.get(f"/missions/{day.mission.id}/report").status_code == 404
     assert client.get(f"/missions/{day.mission.id}/report.xlsx").status_code == 404
     assert client.get(f"/missions/{day.mission.id}/follow-ups").status_code == 404
+
+
+def test_day_sheet_of_a_day_to_come_offers_only_cancelling(organiser_client, day):
+    later = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
+    request = factories.MeetingRequestFactory(
+        mission=day.mission, delegation=day.atlas, host=day.snim
+    )
+    factories.MeetingWindowFactory(
+        venue=day.azalai, start_at=later, end_at=later + timedelta(hours=2)
+    )
+    meeting = factories.MeetingFactory(
+        request=request, venue=day.azalai, start_at=later, end_at=later + timedelta(minutes=30)
+    )
+    db.session.commit()
+    text = page_text(organiser_client.get(_sheet_url(day, day.nouakchott, "2030-03-04")))
+    card = re.search(rf'id="m{meeting.id}">(.*?)</article>', text, re.S).group(1)
+    assert re.findall(
+        r'value="(\w+)" class="dm-button \w+" aria-pressed="false"( disabled)?', card
+    ) == [
+        ("held", " disabled"),
+        ("no_show", " disabled"),
+        ("cancelled", ""),
+    ]
+
+
+def test_follow_up_form_returns_to_the_day_sheet_it_was_opened_from(organiser_client, day):
+    back = (
+        f"/missions/{day.mission.id}/day?leg={day.dakar.id}&day=2026-05-12#m{day.meetings['m5'].id}"
+    )
+    url = f"/missions/{day.mission.id}/meetings/{day.meetings['m5'].id}/follow-up"
+    response = organiser_client.post_form(
+        url,
+        {"stage": "lead", "notes": "", "estimated_value": "", "currency": ""},
+        query_string={"next": back},
+        token_from=url,
+    )
+    assert response.headers["Location"] == back
+
+
+@pytest.mark.parametrize(
+    "elsewhere", ["https://evil.example/", "//evil.example/x", "/missions/999/day"]
+)
+def test_follow_up_form_never_returns_outside_the_mission(organiser_client, day, elsewhere):
+    url = f"/missions/{day.mission.id}/meetings/{day.meetings['m5'].id}/follow-up"
+    response = organiser_client.post_form(
+        url,
+        {"stage": "lead", "notes": "", "estimated_value": "", "currency": ""},
+        query_string={"next": elsewhere},
+        token_from=url,
+    )
+    assert response.headers["Location"] == f"/missions/{day.mission.id}/follow-ups"

@@ -16,6 +16,15 @@ from mission_app.services import followups as service
 from mission_app.services.errors import ValidationFailed
 
 
+def _back(mission) -> str:
+    """Where the form returns: the page it was opened from (?next=, a page of this mission
+    only, never another site), else the follow-ups list."""
+    target = request.args.get("next", "")
+    if target.startswith(f"/missions/{mission.id}/") and "//" not in target and "\\" not in target:
+        return target
+    return url_for("organiser.list_follow_ups", mission_id=mission.id)
+
+
 @bp.get("/<int:mission_id>/follow-ups")
 def list_follow_ups(mission_id: int):
     mission = load_mission(mission_id)
@@ -73,12 +82,13 @@ def edit_follow_up(mission_id: int, meeting_id: int):
                 ),
                 "success",
             )
-            return redirect(url_for("organiser.list_follow_ups", mission_id=mission.id))
+            return redirect(_back(mission))
     return render_template(
         "organiser/followups/form.html",
         mission=mission,
         page=page,
         form=form,
+        back=_back(mission),
         delete_form=ConfirmForm(),
         tab="followups",
     )
