@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 from flask_babel import force_locale
@@ -48,6 +50,18 @@ def _header(sheet, values: Sequence[object]) -> None:
 def _widths(sheet, widths: Sequence[int]) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _local(instant: datetime, zone: str) -> datetime:
+    """Wall-clock time where the meeting took place, as Excel wants it (no zone)."""
+    return instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def _date_and_time(sheet, locale: str) -> None:
+    """Real dates and times in the first two cells of the last row, sortable in Excel."""
+    row = sheet.max_row
+    sheet.cell(row=row, column=1).number_format = "dd/mm/yyyy" if locale == "fr" else "yyyy-mm-dd"
+    sheet.cell(row=row, column=2).number_format = "hh:mm"
 
 
 def _text_categories(chart, reference: Reference) -> None:
@@ -216,6 +230,7 @@ def _follow_up_sheet(workbook, report: MissionReport) -> None:
         sheet,
         [
             _("Date"),
+            _("Local time"),
             _("City"),
             _("Delegation firm"),
             _("Counterpart"),
@@ -226,10 +241,12 @@ def _follow_up_sheet(workbook, report: MissionReport) -> None:
         ],
     )
     for line in report.follow_ups:
+        local = _local(line.start, line.zone)
         append_row(
             sheet,
             [
-                format_local(line.start, line.zone, "datetime"),
+                local.date(),
+                local.time(),
                 line.city,
                 line.delegation,
                 line.host,
@@ -239,11 +256,12 @@ def _follow_up_sheet(workbook, report: MissionReport) -> None:
                 line.notes,
             ],
         )
-        sheet.cell(row=sheet.max_row, column=6).number_format = AMOUNT
-        sheet.cell(row=sheet.max_row, column=8).alignment = Alignment(wrap_text=True)
-    _widths(sheet, [22, 14, 30, 30, 12, 16, 9, 60])
+        _date_and_time(sheet, report.locale)
+        sheet.cell(row=sheet.max_row, column=7).number_format = AMOUNT
+        sheet.cell(row=sheet.max_row, column=9).alignment = Alignment(wrap_text=True)
+    _widths(sheet, [12, 8, 14, 30, 30, 12, 16, 9, 60])
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:H{max(1, sheet.max_row)}"
+    sheet.auto_filter.ref = f"A1:I{max(1, sheet.max_row)}"
 
 
 def _meeting_sheet(workbook, report: MissionReport) -> None:
@@ -252,7 +270,7 @@ def _meeting_sheet(workbook, report: MissionReport) -> None:
         sheet,
         [
             _("Date"),
-            _("Time"),
+            _("Local time"),
             _("City"),
             _("Country"),
             _("Venue"),
@@ -265,11 +283,12 @@ def _meeting_sheet(workbook, report: MissionReport) -> None:
         ],
     )
     for line in report.meetings:
+        local = _local(line.start, line.zone)
         append_row(
             sheet,
             [
-                format_local(line.start, line.zone, "date"),
-                format_local(line.start, line.zone, "time"),
+                local.date(),
+                local.time(),
                 line.city,
                 line.country,
                 line.venue,
@@ -281,7 +300,8 @@ def _meeting_sheet(workbook, report: MissionReport) -> None:
                 line.stage,
             ],
         )
-    _widths(sheet, [24, 8, 14, 14, 24, 7, 30, 30, 24, 14, 12])
+        _date_and_time(sheet, report.locale)
+    _widths(sheet, [12, 8, 14, 14, 24, 7, 30, 30, 24, 14, 12])
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:K{max(1, sheet.max_row)}"
 

@@ -8,7 +8,7 @@ import io
 import re
 import subprocess
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import openpyxl
@@ -193,10 +193,12 @@ def test_report_xlsx_has_one_sheet_per_table_with_numbers(report):
     ]
     assert stages["D3"].number_format == "#,##0.00"
     meetings = workbook["Rendez-vous"]
+    assert (meetings["A2"].number_format, meetings["B2"].number_format) == ("dd/mm/yyyy", "hh:mm")
     assert meetings.max_row == 9  # a header and 8 meetings, cancelled one included
+    assert [cell.value for cell in meetings[1]][:2] == ["Date", "Heure locale"]
     assert [cell.value for cell in meetings[2]] == [
-        "mardi 12 mai 2026",
-        "09:00",
+        datetime(2026, 5, 12, 0, 0),
+        time(9, 0),
         "Dakar",
         "Sénégal",
         "Hôtel Terrou-Bi",
