@@ -27,6 +27,7 @@ from mission_app.organiser.routes import (  # noqa: E402, F401
     outbox,
     participants,
     programme,
+    publications,
     report,
     requests,
     schedule,

@@ -37,6 +37,7 @@ from sqlalchemy.orm import selectinload
 from mission_app.extensions import db
 from mission_app.models import (
     Activity,
+    Leg,
     Mission,
     Person,
     Publication,
@@ -358,6 +359,85 @@ def portal_version(
     return PortalVersion(latest.number, latest.published_at, seen, changes)
 
 
+# ----- the organisers' publish page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """One meeting's change as the publish page lists it."""
+
+    kind: str
+    before: MeetingState | None
+    after: MeetingState | None
+    people: tuple[str, ...]  # names of the people concerned, by name
+
+    @property
+    def current(self) -> MeetingState:
+        return self.after or self.before
+
+
+@dataclass(frozen=True)
+class VersionView:
+    publication: Publication
+    groups: list[tuple[str, list[ChangeView]]]  # by kind, in KIND_ORDER
+    people_count: int
+
+
+@dataclass(frozen=True)
+class PublishPage:
+    pending: list[tuple[str, list[ChangeView]]]  # by kind; empty: nothing to publish
+    pending_count: int
+    pending_people: int
+    versions: list[VersionView]  # newest first
+    zone: str  # for the times of publication: the first leg's
+
+    @property
+    def latest(self) -> Publication | None:
+        return self.versions[0].publication if self.versions else None
+
+
+def _grouped(views: list[ChangeView]) -> list[tuple[str, list[ChangeView]]]:
+    by_kind: dict[str, list[ChangeView]] = {}
+    for view in views:
+        by_kind.setdefault(view.kind, []).append(view)
+    for views_of_kind in by_kind.values():
+        views_of_kind.sort(key=lambda v: (v.current.start, v.current.meeting_id))
+    return [(kind, by_kind[kind]) for kind in KIND_ORDER if kind in by_kind]
+
+
+def publish_page(mission: Mission) -> PublishPage:
+    """What the publish page shows: the pending changes and every version with its changelog,
+    in a fixed number of queries."""
+    changes = preview_publication(mission)
+    pending = [
+        ChangeView(c.kind, c.before, c.after, tuple(sorted(a.name for a in c.people)))
+        for c in changes
+    ]
+    versions = []
+    for publication in list_publications(mission):
+        views = [
+            ChangeView(
+                change.kind,
+                MeetingState.from_json(change.before) if change.before else None,
+                MeetingState.from_json(change.after) if change.after else None,
+                tuple(sorted(p.name for p in change.people)),
+            )
+            for change in publication.changes
+        ]
+        people = {p.id for change in publication.changes for p in change.people}
+        versions.append(VersionView(publication, _grouped(views), len(people)))
+    zone = db.session.scalar(
+        select(Leg.timezone).where(Leg.mission_id == mission.id).order_by(Leg.position, Leg.id)
+    )
+    return PublishPage(
+        pending=_grouped(pending),
+        pending_count=len(pending),
+        pending_people=len({a.person_id for change in changes for a in change.people}),
+        versions=versions,
+        zone=zone or "UTC",
+    )
+
+
 def published_at(mission: Mission) -> datetime | None:
     """When the latest version was published; None before the first."""
     return db.session.scalar(
@@ -390,12 +470,14 @@ __all__ = [
     "PendingChange",
     "PersonChange",
     "PortalVersion",
+    "PublishPage",
     "changes_for_person",
     "classify",
     "feeds_last_modified",
     "latest_publication",
     "list_publications",
     "preview_publication",
+    "publish_page",
     "portal_version",
     "publish_schedule",
     "published_at",
