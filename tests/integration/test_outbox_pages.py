@@ -14,6 +14,7 @@ from mission_app.models import OutboundMessage, Publication
 from tests import factories
 from tests.conftest import page_text
 from tests.integration.test_notifications import DAY, _publish, _scenario
+from tests.integration.test_query_counts import counting_statements
 from tests.smtp import smtp_server_fixture  # noqa: F401
 
 
@@ -168,3 +169,52 @@ def test_cli_publish_of_unknown_mission_fails(app_ctx):
 
     assert result.exit_code == 1
     assert "no mission 999" in result.output
+
+
+def _bulk_outbox(mission, publications: int, people: int) -> None:
+    """`publications` versions, each with a message to each of `people` people, in every state."""
+    organisation = factories.OrganisationFactory(mission=mission)
+    persons = [factories.PersonFactory(organisation=organisation) for _ in range(people)]
+    states = [("sent", "x@example.org"), ("pending", "y@example.org"), ("failed", "")]
+    for number in range(1, publications + 1):
+        publication = Publication(mission_id=mission.id, number=number)
+        db.session.add(publication)
+        db.session.flush()
+        db.session.add_all(
+            OutboundMessage(
+                mission_id=mission.id,
+                publication_id=publication.id,
+                person_id=person.id,
+                recipient=states[k % 3][1],
+                language="fr",
+                subject="s",
+                message_id=f"<{number}.{k}.{mission.id}@example.org>",
+                status=states[k % 3][0],
+                attempts=1,
+                last_error="",
+            )
+            for k, person in enumerate(persons)
+        )
+    factories.LegFactory(mission=mission)
+    db.session.flush()
+
+
+def test_outbox_page_runs_as_many_queries_for_many_messages_as_for_few(client):
+    small, large = factories.MissionFactory(), factories.MissionFactory()
+    _bulk_outbox(small, publications=1, people=1)
+    _bulk_outbox(large, publications=4, people=60)
+    user = factories.UserFactory()
+    for mission in (small, large):
+        factories.MembershipFactory(user=user, mission=mission, role="organiser")
+    db.session.commit()
+    client.login(user.email)
+    counts = []
+    for mission in (small, large):
+        client.get(f"/missions/{mission.id}/outbox")  # warm up
+        with counting_statements() as statements:
+            response = client.get(f"/missions/{mission.id}/outbox")
+        assert response.status_code == 200
+        counts.append(len(statements))
+
+    assert counts[0] == counts[1]
+    assert "Version 4" in page_text(response)
