@@ -54,7 +54,7 @@ def test_publishing_from_the_page_fills_the_outbox(page, smtp_server):
     _log_in(page, user)
     page.goto(f"/missions/{mission.id}/publish")
     page.locator("form.publish-form button[type=submit]").click()
-    expect(page.locator(".flash")).to_contain_text("Version 1")
+    expect(page.locator(".flash")).to_have_text("Version 1 publiée. 3 e-mails à envoyer.")
     page.get_by_role("link", name="Envois", exact=True).click()
 
     expect(page.get_by_role("heading", name="Envois")).to_be_visible()

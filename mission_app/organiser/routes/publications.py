@@ -48,7 +48,7 @@ def publish_schedule(mission_id: int):
         flash(_("Nothing changed since the last version: nothing was published."), "info")
         return redirect(url_for("organiser.show_publications", mission_id=mission.id))
     # E-mails (engineer C): one message per affected person, queued in the same transaction.
-    messages = notifications.queue_publication_messages(publication)
+    queued = len(notifications.queue_publication_messages(publication))
     db.session.commit()
     send_outbox_job(mission.id)  # after the commit: the worker must see the messages
     flash(
@@ -57,7 +57,7 @@ def publish_schedule(mission_id: int):
         + ngettext(
             "%(num)d e-mail to send.",
             "%(num)d e-mails to send.",
-            sum(m.status == "pending" for m in messages),
+            queued,  # counted before the job runs: it may have sent some already
         ),
         "success",
     )
