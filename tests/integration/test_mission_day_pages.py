@@ -335,3 +335,22 @@ def test_follow_up_form_never_returns_outside_the_mission(organiser_client, day,
         token_from=url,
     )
     assert response.headers["Location"] == f"/missions/{day.mission.id}/follow-ups"
+
+
+def test_follow_up_delete_needs_an_organiser_and_a_token(client, day):
+    m1 = day.meetings["m1"].id
+    url = f"/missions/{day.mission.id}/meetings/{m1}/follow-up"
+    viewer = factories.UserFactory()
+    factories.MembershipFactory(user=viewer, mission=day.mission, role="viewer")
+    organiser = factories.UserFactory()
+    factories.MembershipFactory(user=organiser, mission=day.mission, role="organiser")
+    db.session.commit()
+    client.login(viewer.email)
+    assert client.post_form(f"{url}/delete", token_from=url).status_code == 403
+    client.post_form("/logout", token_from=url)
+    client.login(organiser.email)
+    assert client.post(f"{url}/delete").status_code == 400  # no CSRF token
+    assert db.session.scalar(select(FollowUp).where(FollowUp.meeting_id == m1)) is not None
+    response = client.post_form(f"{url}/delete", token_from=url)
+    assert response.headers["Location"] == f"/missions/{day.mission.id}/follow-ups"
+    assert db.session.scalar(select(FollowUp).where(FollowUp.meeting_id == m1)) is None
