@@ -443,3 +443,44 @@ def test_server_asking_for_a_login_gets_the_configured_one(mission, app, monkeyp
     assert "SMTPAuthenticationError" in error
     assert accepted.sent == 3
     assert len(server.by_recipient()) == 3
+
+
+def test_table_change_and_restore_are_requests_in_the_zone_of_the_leg(mission, smtp_server):
+    people, first, second = _scenario(mission)
+    leg = first.venue.leg
+    leg.city, leg.timezone = "Casablanca", "Africa/Casablanca"  # UTC+1 in May
+    _publish(mission)
+    send_pending_messages(mission.id)
+    smtp_server.received.clear()
+    first.table_number, first.sequence = 3, first.sequence + 1
+    second.status, second.sequence = "cancelled", second.sequence + 1
+    db.session.flush()
+    _publish(mission)
+    send_pending_messages(mission.id)
+    john = smtp_server.by_recipient()["john@bdk.example"].message
+    smtp_server.received.clear()
+    second.status, second.sequence = "scheduled", second.sequence + 1
+    db.session.flush()
+
+    publication, queued = _publish(mission)
+    send_pending_messages(mission.id)
+
+    received = smtp_server.by_recipient()
+    changed = john.get_body(("plain",)).get_content()
+    assert "Meeting changed: Atlas Logiciels" in changed
+    assert "Tuesday 12 May 2026, 10:00–10:30, Casablanca time (Africa/Casablanca)" in changed
+    assert "Hôtel Terrou-Bi, table 3" in changed
+    restored = received["omar@sahara.example"].message
+    assert restored.get_body(("plain",)).get_content().startswith("مرحبًا Omar Bennani،")
+    assert "أُعيد اللقاء: Sonatel Achats" in restored.get_body(("plain",)).get_content()
+    calendar = vobject.readOne(_ics_parts(restored)["updates.ics"].get_content())
+    (event,) = calendar.vevent_list
+    assert (calendar.method.value, event.status.value) == ("REQUEST", "CONFIRMED")
+    assert int(event.sequence.value) == 2
+    john_calendar = vobject.readOne(_ics_parts(john)["updates.ics"].get_content())
+    (moved,) = john_calendar.vevent_list
+    assert moved.dtstart.value.astimezone(UTC) == first.start_at == DAY
+    assert moved.dtstart.value.utcoffset() == timedelta(hours=1)
+    assert john_calendar.vtimezone.tzid.value == "Africa/Casablanca"
+    assert [m.recipient for m in queued] == ["omar@sahara.example"]
+    assert sorted(received) == ["omar@sahara.example"]
