@@ -73,10 +73,12 @@ def bar_chart(
     *,
     value_text: Callable[[float], str] = _number,
     tick_text: Callable[[float], str] = _number,
+    unit: str | None = None,
 ) -> Markup:
     """Horizontal bars, one per category, stacked by series (`values[i][j]`: series j of
     category i), with a legend when there is more than one series, the total at the end of
-    each bar, each segment's value inside it when it fits, and a scale with grid lines."""
+    each bar, each segment's value inside it when it fits, and a scale with grid lines, named
+    by `unit` at its start."""
     values = [[float(value or 0) for value in row] for row in values]
     rows = len(categories)
     legend = LEGEND_HEIGHT if len(series) > 1 else 0
@@ -153,5 +155,10 @@ def bar_chart(
         f'<line x1="{plot_left}" y1="{axis_top}" x2="{plot_left}" y2="{axis_bottom}" '
         f'stroke="{MUTED}" stroke-width="1"/>'
     )
+    if unit:
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 14}" y="{axis_bottom + 15}" fill="{MUTED}" '
+            f'text-anchor="end" font-style="italic">{escape(unit)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -49,6 +49,7 @@ def _outcome_chart(title: str, rows: tuple[CountRow, ...]) -> Markup | None:
         [row.label for row in rows],
         series,
         [(row.counts.held, row.counts.no_show, row.counts.pending) for row in rows],
+        unit=_("meetings"),
     )
 
 
@@ -63,6 +64,7 @@ def report_charts(report: MissionReport) -> ReportCharts:
                 [row.label for row in report.stages],
                 [Series(_("Follow-ups"), STAGE_COLOURS["proposal"])],
                 [(row.count,) for row in report.stages],
+                unit=_("follow-ups"),
             )
         values = tuple(
             (
@@ -74,6 +76,7 @@ def report_charts(report: MissionReport) -> ReportCharts:
                     [(row.totals.get(currency, 0),) for row in report.stages],
                     value_text=lambda value, currency=currency: format_money(value, currency),
                     tick_text=format_amount,
+                    unit=currency,
                 ),
             )
             for currency in report.currencies
