@@ -7,6 +7,7 @@ import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import vobject
 from sqlalchemy import func, select
 
@@ -416,6 +417,7 @@ def test_periodic_retry_finds_only_missions_with_due_or_stale_messages(mission, 
     assert due_later == sorted([mission.id, other.id])
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_server_asking_for_a_login_gets_the_configured_one(mission, app, monkeypatch):
     server = SmtpServer(login=("missions", "correct horse"))
     server.start()
