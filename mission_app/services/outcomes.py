@@ -27,7 +27,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from mission_app.extensions import db
 from mission_app.models import Leg, Meeting, MeetingRequest, Mission, Organisation, User, Venue
 from mission_app.services.errors import NotFound, ValidationFailed
-from mission_app.services.meeting_edits import StaleEdit, cancel_meeting, restore_meeting
+from mission_app.services.meeting_edits import (
+    StaleEdit,
+    cancel_meeting,
+    lock_mission,
+    restore_meeting,
+)
 
 DAY_STATES = ("held", "no_show", "cancelled", "pending")
 STALE_MESSAGE = _l(
@@ -64,6 +69,9 @@ def set_day_state(
     """
     if state not in DAY_STATES:
         raise ValidationFailed(_l("Choose held, no-show, cancelled or not recorded."))
+    # One change at a time per mission, as in the schedule editor: two organisers tapping the
+    # same meeting at once are served one after the other, and the second sees the first.
+    lock_mission(mission)
     meeting = db.session.scalar(
         select(Meeting)
         .where(Meeting.id == meeting_id, Meeting.mission_id == mission.id)
