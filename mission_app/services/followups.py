@@ -21,6 +21,7 @@ from mission_app.extensions import db
 from mission_app.models import Meeting, MeetingRequest, Mission, Organisation, User, Venue
 from mission_app.models.followups import CURRENCIES, FOLLOW_UP_STAGES, FollowUp
 from mission_app.services.errors import NotFound, ValidationFailed
+from mission_app.services.meeting_edits import lock_mission
 
 MAX_NOTES = 5000
 # Numeric(14, 2): twelve digits before the decimal mark.
@@ -147,8 +148,11 @@ def _meeting(mission: Mission, meeting_id: int) -> Meeting:
 def save_follow_up(mission: Mission, actor: User, meeting_id: int, data: FollowUpInput) -> FollowUp:
     """Create or replace the follow-up of one of the mission's meetings. Nothing is written
     unless every field is right."""
-    meeting = _meeting(mission, meeting_id)
     stage, notes, value, currency = _check(data)
+    # Two organisers saving the first follow-up of one meeting at once: the second replaces the
+    # first instead of hitting the one-per-meeting rule.
+    lock_mission(mission)
+    meeting = _meeting(mission, meeting_id)
     follow_up = meeting.follow_up
     if follow_up is None:
         follow_up = FollowUp(meeting_id=meeting.id)
