@@ -10,7 +10,8 @@ nor `=cmd|' /C calc'!A0` a command. Every writer of CSV or XLSX in the app goes 
   the cell shows the text as it is, and stays text when edited. The value read back is the
   original text, without any added character.
 - CSV has no types, so such text is written with a leading apostrophe, which Excel and
-  LibreOffice show instead of running the cell. `read_back_text` removes it again on import.
+  LibreOffice show instead of running the cell. Imports keep what they read: a file typed by
+  someone may hold a leading apostrophe on purpose.
 
 Numbers, dates and booleans are real values, never formulas, and are written as they are.
 """
@@ -82,11 +83,3 @@ def write_csv(headers: Iterable[object], rows: Iterable[Iterable[object]], separ
     writer.writerow([csv_text(value) for value in headers])
     writer.writerows([csv_text(value) for value in row] for row in rows)
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
-
-
-def read_back_text(text: str) -> str:
-    """A CSV field as it was before `csv_text`: the apostrophe added in front of formula-like
-    text is removed, any other text is left alone."""
-    if text.startswith(QUOTE) and looks_like_formula(text[1:]):
-        return text[1:]
-    return text

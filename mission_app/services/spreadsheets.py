@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from mission_app.exporters.spreadsheets import append_row, read_back_text
+from mission_app.exporters.spreadsheets import append_row
 from mission_app.exporters.spreadsheets import write_csv as exporters_write_csv
 from mission_app.services.errors import ValidationFailed
 
@@ -194,8 +194,7 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
     number = 0
     try:
         for number, record in enumerate(reader, start=1):
-            # A CSV the app wrote has an apostrophe before text Excel would run as a formula.
-            cells = tuple(read_back_text(cell.strip()) for cell in record)
+            cells = tuple(cell.strip() for cell in record)
             if not any(cells):
                 continue
             if len(rows) >= max_rows:

@@ -14,7 +14,6 @@ import pytest
 from mission_app.exporters.spreadsheets import (
     append_row,
     csv_text,
-    read_back_text,
     write_csv,
 )
 from mission_app.services import spreadsheets
@@ -70,13 +69,11 @@ def test_xlsx_control_characters_are_dropped_instead_of_failing():
 @pytest.mark.parametrize("value", DANGEROUS)
 def test_csv_formula_like_text_gets_an_apostrophe(value):
     assert csv_text(value) == "'" + value
-    assert read_back_text(csv_text(value)) == value
 
 
 @pytest.mark.parametrize("value", HARMLESS)
 def test_csv_harmless_text_is_unchanged(value):
     assert csv_text(value) == value
-    assert read_back_text(value) == value
 
 
 def test_csv_file_read_back_keeps_no_field_that_starts_a_formula():
@@ -106,8 +103,6 @@ def test_participant_template_xlsx_quotes_the_phone_numbers(app_ctx):
     ]
 
 
-def test_participant_template_csv_reads_back_as_written(app_ctx):
+def test_participant_template_csv_quotes_formula_like_cells(app_ctx):
     data = spreadsheets.write_csv(["Nom", "Téléphone"], [["=1+1", "+212 6 61 23 45 67"]])
-    assert "'=1+1;'+212 6 61 23 45 67" in data.decode("utf-8-sig")
-    table = spreadsheets.read_table("modele.csv", data, max_bytes=10_000, max_rows=10)
-    assert table.rows == [(1, ("Nom", "Téléphone")), (2, ("=1+1", "+212 6 61 23 45 67"))]
+    assert data.decode("utf-8-sig") == "Nom;Téléphone\r\n'=1+1;'+212 6 61 23 45 67\r\n"
