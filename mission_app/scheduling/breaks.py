@@ -5,11 +5,14 @@ differing by at most `fairness_d`."""
 from __future__ import annotations
 
 import math
+import random
+import threading
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
 from .model import CpModel, solve_model
+from .placements import Index, Placement
 from .problem import Key, Solution
 from .solver import _finish, _locked_consistent, _read, _Run
 
@@ -88,7 +91,7 @@ def add_breaks(
     return {person_id: sum(terms) for person_id, terms in out.items()}, unary_breaks
 
 
-def solve_breaks(run: _Run) -> Solution:
+def _solve_breaks_general(run: _Run) -> Solution:
     index, problem, options = run.index, run.problem, run.options
     must = {r.id for r in problem.requests}
     cm = CpModel(index, problem.requests, must)
@@ -170,3 +173,549 @@ def solve_breaks(run: _Run) -> Solution:
         "optimal" if status == cp_model.OPTIMAL else "feasible",
         breaks_bound=lower,
     )
+
+
+# ----- one-slot meetings: a dedicated model and a large-neighbourhood search -------------------
+
+
+def solve_breaks(run: _Run) -> Solution:
+    if all(r.duration_slots == 1 for r in run.problem.requests):
+        return _solve_breaks_unit(run)
+    return _solve_breaks_general(run)
+
+
+class UnitModel:
+    """Breaks mode when every meeting takes one slot.
+
+    One Boolean per (request, slot) and per (person, slot) ("occupied"); a run of meetings starts
+    where a person is occupied and was not the slot before. For a person whose meetings all fall
+    in one window, breaks are unary Booleans `extra[j]` ("at least j + 1 breaks"), which is what
+    core-based search and the fairness cap work on directly, and "no break" is one Boolean per
+    block of n consecutive slots, with the clause "occupied at k -> a break, or a block covering
+    k" so that propagation (not only the LP) sees that a person without a break is packed."""
+
+    def __init__(self, index: Index, fairness_d: int):
+        self.index = index
+        problem = index.problem
+        self.model = m = cp_model.CpModel()
+        self.infeasible = False
+        self.vars: dict[Key, list[tuple[Placement, cp_model.IntVar]]] = {}
+        positions = problem.position_in_window
+        free = [r for r in problem.requests if r.id not in index.locked]
+        venue_point: dict[tuple[Key, int], list] = defaultdict(list)
+        # (person, window) -> position -> literals, or 1 where a locked meeting sits
+        occupancy: dict[tuple[Key, Key], dict[int, list]] = defaultdict(lambda: defaultdict(list))
+        meetings: dict[Key, int] = defaultdict(int)
+        for r in free:
+            pairs = [(p, m.new_bool_var("")) for p in index.candidates[r.id]]
+            if not pairs:
+                self.infeasible = True
+                return
+            self.vars[r.id] = pairs
+            m.add_exactly_one(v for _, v in pairs)
+            for p, v in pairs:
+                for point in p.points:
+                    venue_point[(p.venue_id, point)].append(v)
+                for person_id in r.attendees:
+                    occupancy[(person_id, p.window_id)][positions[p.start_slot]].append(v)
+            for person_id in r.attendees:
+                meetings[person_id] += 1
+        for request_id, p in index.locked.items():
+            for person_id in problem.request_by_id[request_id].attendees:
+                occupancy[(person_id, p.window_id)][positions[p.start_slot]].append(1)
+                meetings[person_id] += 1
+        for (venue_id, point), literals in venue_point.items():
+            capacity = index.capacity(venue_id, point)
+            if len(literals) > capacity:
+                m.add(sum(literals) <= capacity)
+        self._add_precedences()
+
+        windows_of: dict[Key, list[Key]] = defaultdict(list)
+        for person_id, window_id in occupancy:
+            windows_of[person_id].append(window_id)
+        # someone with at most one meeting never has a break, so with fairness nobody may have
+        # more than d; otherwise the smallest number of breaks is a variable
+        self.min_is_zero = any(n <= 1 for n in meetings.values())
+        self.objective_terms: list = []
+        breaks: dict[Key, cp_model.LinearExpr] = {}
+        self.occ: dict[tuple[Key, Key], dict[int, object]] = {}
+        for person_id, window_ids in windows_of.items():
+            n = meetings[person_id]
+            terms = []
+            for window_id in window_ids:
+                occ = self._occupied(occupancy[(person_id, window_id)])
+                self.occ[(person_id, window_id)] = occ
+                if len(window_ids) == 1:
+                    # implied: all of a person's meetings take that many slots (with this,
+                    # "packed" people propagate instead of waiting for the LP)
+                    m.add(sum(occ.values()) == n)
+                starts = self._run_starts(occ)
+                if n < 2 or not starts:
+                    continue
+                if len(window_ids) == 1:
+                    terms.append(self._unary(occ, starts, n, fairness_d))
+                else:
+                    used = m.new_bool_var("")
+                    for s in starts:
+                        m.add_implication(s, used)
+                    m.add(used <= sum(starts))
+                    expression = sum(starts) - used
+                    terms.append(expression)
+                    self.objective_terms.append(expression)
+            if terms:
+                breaks[person_id] = sum(terms)
+        self._add_people_per_slot(free)
+        if not self.min_is_zero and breaks:
+            most = sum(meetings.values())
+            bmin = m.new_int_var(0, most, "bmin")
+            for person_id in meetings:
+                m.add(breaks.get(person_id, 0) >= bmin)
+            for b in breaks.values():
+                m.add(b <= bmin + fairness_d)
+        elif fairness_d >= 0:
+            for b in breaks.values():
+                if not isinstance(b, int):
+                    m.add(b <= fairness_d)
+        self.objective = sum(self.objective_terms)
+        if not isinstance(self.objective, int):
+            m.minimize(self.objective)
+
+    def _add_people_per_slot(self, free) -> None:
+        """Implied: at most (tables x attendees per meeting) people occupied at a slot."""
+        m = self.model
+        index = self.index
+        problem = index.problem
+        widest = max((len(r.attendees) for r in free), default=0)
+        people_at: dict[int, list] = defaultdict(list)
+        for (_, window_id), occ in self.occ.items():
+            slots = problem.window_by_id[window_id].slot_indices
+            for k, v in occ.items():
+                if not isinstance(v, int):
+                    people_at[slots[k]].append(v)
+        for slot, people in people_at.items():
+            venue_id = problem.window_by_id[problem.slot_by_index[slot].window_id].venue_id
+            most = widest * index.capacity(venue_id, slot)
+            if len(people) > most:
+                m.add(sum(people) <= most)
+
+    def _occupied(self, by_position: dict[int, list]) -> dict[int, object]:
+        m = self.model
+        lo, hi = min(by_position), max(by_position)
+        occ: dict[int, object] = {}
+        for k in range(lo, hi + 1):
+            terms = by_position.get(k)
+            if not terms:
+                occ[k] = 0
+            elif any(isinstance(t, int) for t in terms):
+                occ[k] = 1  # a locked meeting: candidates never overlap it
+            else:
+                occ[k] = m.new_bool_var("")
+                if len(terms) == 1:
+                    m.add(occ[k] == terms[0])
+                else:
+                    m.add(occ[k] == sum(terms))
+        return occ
+
+    def _run_starts(self, occ: dict[int, object]) -> list:
+        """Literals (or 1) marking where a run of meetings starts."""
+        m = self.model
+        starts = []
+        for k, here in occ.items():
+            if isinstance(here, int) and here == 0:
+                continue
+            before = occ.get(k - 1, 0)
+            if isinstance(here, int):
+                if isinstance(before, int):
+                    if before == 0:
+                        starts.append(1)
+                    continue
+                s = m.new_bool_var("")
+                m.add(s + before == 1)
+                starts.append(s)
+                continue
+            if isinstance(before, int):
+                if before == 0:
+                    starts.append(here)
+                continue
+            s = m.new_bool_var("")
+            m.add_implication(s, here)
+            m.add_implication(s, before.Not())
+            m.add_bool_or([s, here.Not(), before])
+            starts.append(s)
+        return starts
+
+    def _unary(self, occ: dict[int, object], starts: list, n: int, d: int):
+        m = self.model
+        open_positions = [k for k, v in occ.items() if not (isinstance(v, int) and v == 0)]
+        most = min(n - 1, max(0, (max(open_positions) - min(open_positions) + 1) - n))
+        if self.min_is_zero:
+            most = min(most, d)
+        extra = [m.new_bool_var("") for _ in range(most)]
+        for a, b in zip(extra, extra[1:], strict=False):
+            m.add_implication(b, a)
+        m.add(sum(starts) == 1 + sum(extra))
+        self.objective_terms.extend(extra)
+        blocks: dict[int, cp_model.IntVar] = {}
+        lo, hi = min(occ), max(occ)
+        for a in range(lo, hi - n + 2):
+            span = [occ.get(k, 0) for k in range(a, a + n)]
+            if any(isinstance(v, int) and v == 0 for v in span):
+                continue
+            block = m.new_bool_var("")
+            for v in span:
+                if not isinstance(v, int):
+                    m.add_implication(block, v)
+            blocks[a] = block
+        if extra:
+            m.add(sum(blocks.values()) + extra[0] == 1)
+            for k, v in occ.items():
+                if isinstance(v, int):
+                    continue
+                covering = [blocks[a] for a in range(k - n + 1, k + 1) if a in blocks]
+                m.add_bool_or([v.Not(), extra[0], *covering])
+        else:
+            m.add(sum(blocks.values()) == 1)
+        return sum(extra)
+
+    def _add_precedences(self) -> None:
+        index, m = self.index, self.model
+        rank = index.rank
+
+        def edges(request_id: Key):
+            if request_id in index.locked:
+                p = index.locked[request_id]
+                return rank[p.start], rank[p.end]
+            pairs = self.vars.get(request_id)
+            if pairs is None:
+                return None
+            return (
+                sum(rank[p.start] * v for p, v in pairs),
+                sum(rank[p.end] * v for p, v in pairs),
+            )
+
+        for prec in index.problem.precedences:
+            before, after = edges(prec.before_id), edges(prec.after_id)
+            if before is None or after is None:
+                continue
+            if isinstance(before[1], int) and isinstance(after[0], int):
+                if after[0] < before[1]:
+                    self.infeasible = True
+                continue
+            m.add(after[0] >= before[1])
+
+    def read(self, values: list[int]) -> dict[Key, Placement]:
+        """Placements from a full solution vector (indices of this model's variables)."""
+        return {
+            request_id: p
+            for request_id, pairs in self.vars.items()
+            for p, v in pairs
+            if values[v.index]
+        }
+
+    def cost(self, values: list[int]) -> int:
+        objective = self.model.proto.objective
+        total = objective.offset
+        for ref, coeff in zip(objective.vars, objective.coeffs, strict=True):
+            total += coeff * (values[ref] if ref >= 0 else 1 - values[-ref - 1])
+        return round(total)
+
+
+def _solve_breaks_unit(run: _Run) -> Solution:
+    index, options = run.index, run.options
+    if not _locked_consistent(index):
+        return _finish(run, {}, None, "infeasible")
+    um = UnitModel(index, options.fairness_d)
+    if um.infeasible:
+        return _finish(run, {}, None, "infeasible")
+    m = um.model
+    if isinstance(um.objective, int):
+        status, solver = _solve(run, m, run.left(), options.workers)
+        return _result(run, um, status, solver, 0 if status == cp_model.OPTIMAL else None)
+
+    # 1. any schedule at all (objective left out: that is quick, and refutes infeasible ones)
+    feasible = m.clone()
+    feasible.clear_objective()
+    status, solver = _solve(run, feasible, 0.5 * run.left(), options.workers)
+    if status == cp_model.INFEASIBLE:
+        return _finish(run, {}, None, "infeasible")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        status, solver = _solve(run, m, run.left(), options.workers)
+        return _result(run, um, status, solver, None)
+    search = _Search(run, um, list(solver.response_proto.solution))
+    search.search()
+    if options.log:
+        print(f"breaks search: {search.iterations} neighbourhoods, {dict(search.stats)}")
+    chosen = um.read(search.best)
+    if search.lower >= search.cost:
+        status = "optimal"
+    else:
+        status = "stopped" if run.stopped() else "feasible"
+    return _finish(run, chosen, None, status, breaks_bound=search.lower)
+
+
+def _result(run: _Run, um: UnitModel, status, solver, lower) -> Solution:
+    if status == cp_model.INFEASIBLE:
+        return _finish(run, {}, None, "infeasible")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _finish(run, {}, None, "stopped" if run.stopped() else "unknown")
+    chosen = um.read(list(solver.response_proto.solution))
+    if lower is None:
+        lower = math.ceil(solver.best_objective_bound - 1e-6)
+    return _finish(
+        run,
+        chosen,
+        None,
+        "optimal" if status == cp_model.OPTIMAL else "feasible",
+        breaks_bound=lower,
+    )
+
+
+def _solve(run: _Run, model, budget: float, workers: int, params=None, stop=None, hint=None):
+    if hint is not None:
+        _set_hint(model, hint)
+    o = run.options
+    return solve_model(
+        model,
+        min(budget, max(0.05, run.left())),
+        workers,
+        stop or o.stop,
+        seed=o.seed,
+        log=o.log,
+        params=params,
+    )
+
+
+def _set_hint(model: cp_model.CpModel, values: list[int]) -> None:
+    model.clear_hints()
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+
+
+CORE_PARAMS: dict = {"subsolvers": ["core"]}
+STALL = 8  # neighbourhoods without a gain before the search asks the whole model
+
+
+class _Search:
+    """Large-neighbourhood search from a first schedule, while a core-based solve of the whole
+    model raises the lower bound on another thread.
+
+    A neighbourhood frees some meetings and keeps the rest where they are; CP-SAT then finds the
+    best schedule of the freed ones (at most the current breaks). Three kinds, drawn at random:
+    every meeting in a few slots (they may trade places: with tables nearly full this is how
+    meetings move at all); the meetings of a person with breaks and of people they meet; the
+    meetings in a stretch of consecutive slots. A neighbourhood grows after it was solved to
+    optimality without gain, and shrinks after a time-out."""
+
+    def __init__(self, run: _Run, um: UnitModel, first: list[int]):
+        self.run = run
+        self.um = um
+        self.best = first
+        self.cost = um.cost(first)
+        self.lower = 0
+        self.rng = random.Random(run.options.seed)
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        problem = run.problem
+        self.ids = list(um.vars)
+        self.meetings_of: dict[Key, list[Key]] = defaultdict(list)
+        for request_id in self.ids:
+            for person_id in problem.request_by_id[request_id].attendees:
+                self.meetings_of[person_id].append(request_id)
+        # every slot, window after window
+        self.order = [s for w in problem.windows for s in w.slot_indices]
+        self.rank = {s: k for k, s in enumerate(self.order)}
+        per_slot = len(self.ids) / max(1, len(self.order))
+        first_size = min(len(self.ids), max(8, int(3 * per_slot)))
+        self.sizes: dict[str, int] = defaultdict(lambda: first_size)
+        self.iterations = 0
+        self.stall = 0
+        # kind of neighbourhood -> [tries, improvements]
+        self.stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+    def search(self) -> None:
+        workers = max(1, self.run.options.workers)
+        core = None
+        if workers >= 2:
+            core = threading.Thread(target=self._core, daemon=True)
+            core.start()
+        slice_ = 2.0
+        try:
+            while not self._finished():
+                core_running = core is not None and core.is_alive()
+                if self.stall >= STALL and not core_running:
+                    self.stall = 0
+                    if self._probe(slice_, workers):
+                        slice_ = 2.0
+                    else:
+                        slice_ *= 1.5
+                else:
+                    self._step(workers - 1 if core_running else workers)
+        finally:
+            self.done.set()
+            if core is not None:
+                core.join()
+
+    def _finished(self) -> bool:
+        run = self.run
+        return self.done.is_set() or self.lower >= self.cost or run.stopped() or run.left() <= 0.05
+
+    def _core(self) -> None:
+        """Core-based search on the whole model for a little while: it raises the lower bound
+        quickly (and, on the easy ones, proves the optimum)."""
+        model = self.um.model.clone()
+        _set_hint(model, self.best)
+        status, solver = _solve(
+            self.run,
+            model,
+            min(10.0, 0.2 * self.run.left()),
+            1,
+            params=CORE_PARAMS,
+            stop=self.done,
+        )
+        if status == cp_model.OPTIMAL:
+            self._offer(list(solver.response_proto.solution))
+            self._raise(self.um.cost(list(solver.response_proto.solution)))
+        elif status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+            self._raise(math.ceil(solver.best_objective_bound - 1e-6))
+            if status == cp_model.FEASIBLE:
+                self._offer(list(solver.response_proto.solution))
+
+    def _probe(self, budget: float, workers: int) -> bool:
+        """ "At most (current - 1) breaks" on the whole model, as a question of feasibility
+        without an objective, from the current schedule. Near the optimum, where neighbourhoods
+        stall, these questions are much easier than the optimisation (thanks to the implied
+        constraints); a refuted one proves the current schedule optimal."""
+        k = self.cost - 1
+        probe = self.um.model.clone()
+        probe.clear_objective()
+        probe.add(self.um.objective <= k)
+        _set_hint(probe, self.best)
+        self.iterations += 1
+        status, solver = _solve(
+            self.run,
+            probe,
+            budget,
+            workers,
+            params={"random_seed": self.run.options.seed + self.iterations},
+            stop=self.done,
+        )
+        self.stats["probe"][0] += 1
+        if status == cp_model.INFEASIBLE:
+            self._raise(k + 1)
+        elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and self._offer(
+            list(solver.response_proto.solution)
+        ):
+            self.stats["probe"][1] += 1
+            return True
+        return False
+
+    def _offer(self, values: list[int]) -> bool:
+        cost = self.um.cost(values)
+        with self.lock:
+            if cost > self.cost:
+                return False
+            improved = cost < self.cost
+            self.best, self.cost = values, cost
+        if improved:
+            self.run.report("breaks", 0, 0, breaks=cost)
+        return improved
+
+    def _raise(self, lower: int) -> None:
+        with self.lock:
+            self.lower = max(self.lower, lower)
+
+    def _neighbourhood(self, best: list[int]) -> tuple[str, set[Key]]:
+        rng, um = self.rng, self.um
+        slot_of = {r: p.start_slot for r, p in um.read(best).items()}
+        in_slot: dict[int, list[Key]] = defaultdict(list)
+        for r, s in slot_of.items():
+            in_slot[s].append(r)
+        people = list(self.meetings_of)
+        with_breaks = [p for p in people if self._breaks(p, slot_of) > 0]
+        kinds = ["slots", "people"] + (["gap"] if with_breaks else [])
+        # each kind in proportion to its record of improvements (a kind that works on one
+        # instance may not on another: tight tables want whole slots, loose ones people)
+        scores = [(self.stats[k][1] + 1) / (self.stats[k][0] + 2) for k in kinds]
+        kind = rng.choices(kinds, weights=scores)[0]
+        freed: set[Key] = set()
+        if kind == "slots":
+            # whole slots, anywhere
+            slots = list(self.order)
+            rng.shuffle(slots)
+            for s in slots:
+                if len(freed) >= self.sizes[kind]:
+                    break
+                freed.update(in_slot.get(s, ()))
+            return "slots", freed
+        if kind == "gap":
+            # whole slots around one person's break, widening on both sides
+            person = rng.choice(with_breaks)
+            mine = sorted(self.rank[slot_of[r]] for r in self.meetings_of[person])
+            gaps = [(a, b) for a, b in zip(mine, mine[1:], strict=False) if b > a + 1]
+            a, b = rng.choice(gaps)
+            for k in range(a, b + 1):
+                freed.update(in_slot.get(self.order[k], ()))
+            while len(freed) < self.sizes[kind] and (a > 0 or b < len(self.order) - 1):
+                if b >= len(self.order) - 1 or (a > 0 and rng.random() < 0.5):
+                    a -= 1
+                    freed.update(in_slot.get(self.order[a], ()))
+                else:
+                    b += 1
+                    freed.update(in_slot.get(self.order[b], ()))
+            return "gap", freed
+        # a person (with breaks, mostly) and the people they meet, and so on
+        person = rng.choice(with_breaks if with_breaks and rng.random() < 0.8 else people)
+        queue, seen = [person], {person}
+        while queue and len(freed) < self.sizes[kind]:
+            person = queue.pop(rng.randrange(len(queue)))
+            freed.update(self.meetings_of[person])
+            for request_id in self.meetings_of[person]:
+                for other in self.run.problem.request_by_id[request_id].attendees:
+                    if other not in seen:
+                        seen.add(other)
+                        queue.append(other)
+        return "people", freed
+
+    def _breaks(self, person_id: Key, slot_of: dict[Key, int]) -> int:
+        slots = sorted(self.rank[slot_of[r]] for r in self.meetings_of[person_id] if r in slot_of)
+        return sum(1 for a, b in zip(slots, slots[1:], strict=False) if b > a + 1)
+
+    def _step(self, workers: int) -> None:
+        um = self.um
+        with self.lock:
+            best, cost = self.best, self.cost
+        kind, freed = self._neighbourhood(best)
+        self.stats[kind][0] += 1
+        model = um.model.clone()
+        domains = model.proto.variables
+        for request_id in self.ids:
+            if request_id in freed:
+                continue
+            for _, v in um.vars[request_id]:
+                domain = domains[v.index].domain
+                domain.clear()
+                domain.extend([best[v.index], best[v.index]])
+        model.add(um.objective <= cost)
+        _set_hint(model, best)
+        self.iterations += 1
+        status, solver = _solve(
+            self.run,
+            model,
+            min(1.0, self.run.left()),
+            workers,
+            params={"random_seed": self.run.options.seed + self.iterations},
+            stop=self.done,
+        )
+        improved = False
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            improved = self._offer(list(solver.response_proto.solution))
+            if improved:
+                self.stats[kind][1] += 1
+            if status == cp_model.OPTIMAL and len(freed) == len(self.ids):
+                self._raise(um.cost(list(solver.response_proto.solution)))  # solved whole
+            if status == cp_model.OPTIMAL and not improved:
+                self.sizes[kind] = min(len(self.ids), int(self.sizes[kind] * 1.15) + 1)
+        if status != cp_model.OPTIMAL:
+            self.sizes[kind] = max(8, int(self.sizes[kind] / 1.15))
+        self.stall = 0 if improved else self.stall + 1
