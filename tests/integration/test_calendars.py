@@ -516,3 +516,22 @@ def test_a_new_version_or_an_edited_activity_moves_last_modified(client, mission
     assert client.get(url, headers={"If-Modified-Since": second}).status_code == 200
     assert client.get(programme, headers={"If-Modified-Since": second}).status_code == 200
     assert "Atelier" not in third.get_data(as_text=True)
+
+
+def test_deleted_request_stays_in_the_feed_as_cancelled_with_a_higher_sequence(client, mission):
+    salma, atlas, meetings, workshop = _mission_in_two_zones(mission)
+    spring = meetings["spring"]
+    uid = f"meeting-{spring.id}.mission-{mission.id}@trade-mission-manager"
+    start, end, sequence = spring.start_at, spring.end_at, spring.sequence
+    db.session.delete(spring.request)  # its meeting goes with it
+    db.session.commit()
+    url = f"/p/{salma.access_token}/agenda.ics"
+    assert _read_with_vobject(client.get(url).data)[uid][2:] == ("CONFIRMED", 1)  # unpublished
+    publication = factories.publish(mission)
+    assert [(c.kind, c.after) for c in publication.changes] == [("cancelled", None)]
+    content = client.get(url).data
+    cancelled = (_utc_text(start), _utc_text(end), "CANCELLED", sequence + 1)
+    assert _read_with_vobject(content)[uid] == cancelled
+    assert _read_with_libical_by_uid(content)[uid] == cancelled
+    firm_feed = client.get(f"/p/{salma.access_token}/organisation.ics").data
+    assert _read_with_vobject(firm_feed)[uid] == cancelled
