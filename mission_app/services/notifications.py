@@ -54,6 +54,7 @@ from mission_app.services.agendas import MeetingState, person_locale
 from mission_app.services.errors import NotFound
 
 NO_ADDRESS = "no e-mail address"
+INTERRUPTED = "interrupted while sending"  # the outbox page words it for organisers
 # Waits before the 2nd, 3rd... attempt; the last one repeats.
 RETRY_DELAYS = (
     timedelta(minutes=1),
@@ -354,7 +355,7 @@ def release_stale_messages(mission_id: int | None, now: datetime) -> int:
         .values(
             status="pending",
             attempts=OutboundMessage.attempts + 1,
-            last_error="interrupted while sending",
+            last_error=INTERRUPTED,
             next_attempt_at=None,
         )
         .execution_options(synchronize_session=False)

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from mission_app.extensions import db
 from mission_app.jobs import send_pending_messages
 from mission_app.models import OutboundMessage, Publication
+from mission_app.models.types import utcnow
+from mission_app.services import notifications
 from tests import factories
 from tests.conftest import page_text
 from tests.integration.test_notifications import DAY, _publish, _scenario
@@ -218,3 +220,14 @@ def test_outbox_page_runs_as_many_queries_for_many_messages_as_for_few(client):
 
     assert counts[0] == counts[1]
     assert "Version 4" in page_text(response)
+
+
+def test_outbox_explains_a_message_sent_again_after_an_interruption(logged_in, mission):
+    _scenario(mission)
+    _, queued = _publish(mission)
+    notifications.claim_message(queued[0].id, utcnow() - timedelta(hours=1))
+    notifications.release_stale_messages(mission.id, utcnow())
+
+    text = page_text(logged_in.get(f"/missions/{mission.id}/outbox"))
+
+    assert "La tentative précédente a été interrompue : le message part de nouveau" in text
