@@ -120,6 +120,15 @@ class WindowModel:
             for w, v in by_window.items():
                 self.model.add_hint(v, w == window)
 
+    def read_values(self, values: list[int]) -> dict[Key, Key]:
+        """The windows of a full solution given as a list of variable values."""
+        return {
+            request_id: w
+            for request_id, by_window in self.vars.items()
+            for w, v in by_window.items()
+            if values[v.index]
+        }
+
     def read(self, solver: cp_model.CpSolver) -> dict[Key, Key]:
         return {
             request_id: w

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from .lp import Relaxation
+from .lp import Relaxation, integral_solution
 from .placements import Index
 from .problem import Key
 
@@ -103,7 +103,8 @@ class FirmShares:
 class ShareResult:
     share: Fraction  # the smallest share of the best solution found (or of the start)
     bound: Fraction  # proven: no solution of the model has a larger smallest share
-    solver: cp_model.CpSolver | None  # the solve that found `share`, or None: the start stands
+    values: list[int] | None  # the solution that has `share` (every variable of the model), or
+    # None: the start stands
     proven: bool
 
 
@@ -142,14 +143,16 @@ def best_share_search(
     solve: Solve,
     budget: float,
     on_found: Callable[[float], None] | None = None,
+    ceiling: Fraction | None = None,
 ) -> ShareResult:
     """The largest t such that the model has a solution with every firm's share >= t.
 
     `model` holds every earlier stage's constraints; `start` (variable index -> value) is one of
-    its solutions, if one is known. `solve(model, seconds)` runs CP-SAT."""
+    its solutions, if one is known. `solve(model, seconds)` runs CP-SAT. `ceiling`, if given, is
+    a bound already proven (on a relaxation)."""
     deadline = time.monotonic() + budget
     current = shares.share(start) if start is not None else Fraction(0)
-    values = [t for t in shares.candidates() if t > current]
+    values = [t for t in shares.candidates() if t > current and (ceiling is None or t <= ceiling)]
     # the LP, by a binary search (feasibility is monotone in t): each firm's bound is rounded up
     # to a whole weight, which makes it much tighter than the LP of "maximise the smallest share"
     proven_top = len(values)  # values[proven_top:] are proven out of reach
@@ -165,7 +168,7 @@ def best_share_search(
             lo = mid + 1
         else:
             hi = proven_top = mid
-    best_solver = None
+    best: list[int] | None = None
     # CP-SAT: values[:known] are reached (by `current`), values[top:] are out of reach or given
     # up. The LP's best is often reached: try it first (one solve, then proven), with a third of
     # the time; then a binary search below it.
@@ -185,27 +188,25 @@ def best_share_search(
         trial.clear_objective()
         shares.constrain(trial, values[mid])
         hint = lp_hints[mid] if mid in lp_hints else lp.feasible(values[mid])[1]
-        if hint is not None:
-            trial.clear_hints()
-            for i, v in enumerate(trial.proto.variables):
-                if list(v.domain) == [0, 1]:
-                    trial.add_hint(trial.get_bool_var_from_proto_index(i), int(hint[i] > 0.5))
-        status, solver = solve(trial, max(min(left, 1.0), seconds))
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = {
-                i: int(solver.value(trial.get_int_var_from_proto_index(i)))
-                for firm in shares.terms
-                for _, indices in shares.terms[firm]
-                for i in indices
-            }
-            current = shares.share(found)
-            best_solver = solver
-            known = sum(1 for t in values if t <= current)
-            if on_found is not None:
-                on_found(float(current))
-        elif status == cp_model.INFEASIBLE:
-            top = proven_top = mid
-        else:
-            top = mid  # given up, unproven
+        whole = integral_solution(trial, hint) if hint is not None else None
+        if whole is None:  # else the LP's solution is one: no search needed
+            if hint is not None:
+                trial.clear_hints()
+                for i, v in enumerate(trial.proto.variables):
+                    if list(v.domain) == [0, 1]:
+                        trial.add_hint(trial.get_bool_var_from_proto_index(i), int(hint[i] > 0.5))
+            status, solver = solve(trial, max(min(left, 1.0), seconds))
+            if status == cp_model.INFEASIBLE:
+                top = proven_top = mid
+                continue
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                top = mid  # given up, unproven
+                continue
+            whole = [int(x) for x in solver.response_proto.solution]
+        current = shares.share(dict(enumerate(whole)))
+        best = whole
+        known = sum(1 for t in values if t <= current)
+        if on_found is not None:
+            on_found(float(current))
     bound = values[proven_top - 1] if proven_top > 0 else current
-    return ShareResult(current, max(bound, current), best_solver, known >= proven_top)
+    return ShareResult(current, max(bound, current), best, known >= proven_top)

@@ -231,3 +231,53 @@ def add_cuts(model: cp_model.CpModel, cuts, values: dict[int, int] | None = None
         model.add(expr >= rhs if lower else expr <= rhs)
         added += 1
     return added
+
+
+def integral_solution(model: cp_model.CpModel, values: list[float]) -> list[int] | None:
+    """The LP solution rounded, if it is whole and keeps every constraint of `model` (then CP-SAT
+    has nothing left to find); None otherwise."""
+    proto = model.proto
+    rounded = [round(x) for x in values]
+    if any(abs(x - r) > _TOLERANCE for x, r in zip(values, rounded, strict=True)):
+        return None
+    for i in range(len(rounded), len(proto.variables)):  # added after the LP: constants only
+        domain = list(proto.variables[i].domain)
+        if domain[0] != domain[-1]:
+            return None
+        rounded.append(domain[0])
+    for v, r in zip(proto.variables, rounded, strict=True):
+        if not _in_domain(r, list(v.domain)):
+            return None
+
+    def holds(ref: int) -> bool:
+        return bool(rounded[ref]) if ref >= 0 else not rounded[-ref - 1]
+
+    for c in proto.constraints:
+        if not all(holds(ref) for ref in c.enforcement_literal):
+            continue
+        if c.has_linear():
+            activity = sum(
+                coeff * rounded[var]
+                for var, coeff in zip(c.linear.vars, c.linear.coeffs, strict=True)
+            )
+            if not _in_domain(activity, list(c.linear.domain)):
+                return None
+        elif c.has_at_most_one():
+            if sum(holds(ref) for ref in c.at_most_one.literals) > 1:
+                return None
+        elif c.has_exactly_one():
+            if sum(holds(ref) for ref in c.exactly_one.literals) != 1:
+                return None
+        elif c.has_bool_or():
+            if not any(holds(ref) for ref in c.bool_or.literals):
+                return None
+        elif c.has_bool_and():
+            if not all(holds(ref) for ref in c.bool_and.literals):
+                return None
+        else:
+            return None  # a kind of constraint this check does not know
+    return rounded
+
+
+def _in_domain(value: int, domain: list[int]) -> bool:
+    return any(lo <= value <= hi for lo, hi in zip(domain[::2], domain[1::2], strict=True))

@@ -173,6 +173,15 @@ class CpModel:
             for p, v in pairs:
                 self.model.add_hint(v, p_chosen is not None and p == p_chosen)
 
+    def read_values(self, values: list[int]) -> dict[Key, Placement]:
+        """The placements of a full solution given as a list of variable values."""
+        return {
+            request_id: p
+            for request_id, pairs in self.vars.items()
+            for p, v in pairs
+            if values[v.index]
+        }
+
     def read(self, solver: cp_model.CpSolver) -> dict[Key, Placement]:
         out = {}
         for request_id, pairs in self.vars.items():

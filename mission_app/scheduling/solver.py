@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
@@ -27,7 +28,7 @@ from . import metrics
 from .aggregate import WindowModel
 from .fairness import FirmShares, best_share_search
 from .greedy import Occupancy, first_fit
-from .lp import LpSolution, add_cuts, lp_solve, optimality_cuts
+from .lp import LpSolution, add_cuts, integral_solution, lp_solve, optimality_cuts
 from .model import CpModel, solve_model
 from .placements import Index, Placement
 from .problem import (
@@ -143,15 +144,22 @@ def _solve_mission(run: _Run) -> Solution:
     # 2. weight
     cm.hint(chosen)
     cm.model.maximize(cm.weight)
-    lp = _lp_cap(cm.model, cm.weight)
+    lp = _lp_cap(cm.model, cm.weight, hint_from_lp=True)
     if lp is not None:
         bound = min(bound, math.floor(lp.bound + 1e-6) + locked_weight)
-    status, solver = run.run(
-        cm,
-        0.35 * total,
-        lambda value, b: run.report("weight", int(value) + locked_weight, bound),
-    )
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    whole = integral_solution(cm.model, lp.values) if lp is not None else None
+    if whole is not None:
+        # the LP's optimum is a schedule (usual on these models): nothing left for CP-SAT
+        found = cm.read_values(whole) | index.locked
+        if weight(found) >= weight(chosen):
+            chosen = found
+    else:
+        status, solver = run.run(
+            cm,
+            0.35 * total,
+            lambda value, b: run.report("weight", int(value) + locked_weight, bound),
+        )
+    if whole is None and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = cm.read(solver)
         found.update(index.locked)
         if weight(found) >= weight(chosen):
@@ -182,8 +190,25 @@ def _solve_mission(run: _Run) -> Solution:
     share_bound = None
     schedulable = metrics.schedulable_weight(problem, index.candidates)
     if len(schedulable) > 1 and not run.stopped():
+        budget, started = 0.4 * max(0.0, run.left()), time.monotonic()
+        # the window relaxation often proves in a blink what the slot model cannot
+        ceiling = _window_share_bound(
+            index,
+            chosen,
+            weight(chosen) - locked_weight,
+            schedulable,
+            run.solve,
+            0.3 * budget,
+        )
         found, share_bound = _fairness(
-            run, cm, chosen, schedulable, 0.4 * max(0.0, run.left()), weight(chosen), bound
+            run,
+            cm,
+            chosen,
+            schedulable,
+            budget - (time.monotonic() - started),
+            weight(chosen),
+            bound,
+            ceiling,
         )
         if found is not None:
             chosen = found | index.locked
@@ -235,6 +260,7 @@ def _fairness(
     budget: float,
     weight: int,
     bound: int,
+    ceiling: Fraction | None = None,
 ) -> tuple[dict | None, float]:
     """The fairest solution of the model (all earlier stages' constraints kept), if better than
     `chosen`, as the model's read-out; and the proven bound on the smallest share."""
@@ -246,10 +272,11 @@ def _fairness(
         run.solve,
         budget,
         lambda share: run.report("fairness", weight, bound, min_share=share),
+        ceiling,
     )
     if not result.proven:
         run.proven = False
-    found = cm.read(result.solver) if result.solver is not None else None
+    found = cm.read_values(result.values) if result.values is not None else None
     return found, float(result.bound)
 
 
@@ -259,6 +286,29 @@ def _kept(index: Index, chosen: dict[Key, Placement]) -> int:
         for request_id, existing in index.published.items()
         if request_id in chosen and chosen[request_id].start_slot == existing.start_slot
     )
+
+
+def _window_share_bound(
+    index: Index,
+    chosen: dict,
+    weight: int,
+    schedulable: dict[Key, int],
+    solve,
+    budget: float,
+) -> Fraction | None:
+    """A proven bound on the smallest share of schedules of at least `weight` (locked meetings
+    left out), from the window relaxation; `chosen` (placements) is one such schedule."""
+    wm = WindowModel(index)
+    wm.model.maximize(wm.weight)
+    lp = lp_solve(wm.model)
+    if lp is None:
+        return None
+    add_cuts(wm.model, optimality_cuts(wm.model, lp, weight), wm.values(chosen))
+    wm.model.add(wm.weight >= weight)
+    result = best_share_search(
+        wm.model, FirmShares(index, wm.literals, schedulable), wm.values(chosen), solve, budget
+    )
+    return result.bound
 
 
 def best_share(
@@ -286,7 +336,7 @@ def best_share(
         lambda model, seconds: solve_model(model, seconds, workers),
         time_limit_s,
     )
-    found = float(result.share) if result.solver is not None else 0.0
+    found = float(result.share) if result.values is not None else 0.0
     return found, float(result.bound)
 
 
@@ -383,12 +433,18 @@ def _solve_mission_by_window(
     lp = _lp_cap(wm.model, wm.weight, hint_from_lp=True)
     if lp is not None:
         bound = min(bound, math.floor(lp.bound + 1e-6) + locked_weight)
-    status, solver = run.run(
-        wm,
-        0.25 * total,
-        lambda value, b: run.report("weight", int(value) + locked_weight, bound),
-    )
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    whole = integral_solution(wm.model, lp.values) if lp is not None else None
+    if whole is not None:
+        found = wm.read_values(whole)
+        if weight(found) >= weight(selection):
+            selection = found
+    else:
+        status, solver = run.run(
+            wm,
+            0.25 * total,
+            lambda value, b: run.report("weight", int(value) + locked_weight, bound),
+        )
+    if whole is None and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = wm.read(solver)
         if weight(found) >= weight(selection):
             selection = found

@@ -8,7 +8,7 @@ from ortools.sat.python import cp_model
 from mission_app.scheduling import SolveOptions, best_share, find_conflicts, solve
 from mission_app.scheduling.aggregate import WindowModel
 from mission_app.scheduling.fairness import FirmShares, best_share_search
-from mission_app.scheduling.lp import add_cuts, lp_solve, optimality_cuts
+from mission_app.scheduling.lp import add_cuts, integral_solution, lp_solve, optimality_cuts
 from mission_app.scheduling.metrics import schedulable_weight
 from mission_app.scheduling.model import CpModel, solve_model
 from mission_app.scheduling.placements import Index
@@ -166,3 +166,16 @@ def test_firm_shares_candidates_are_every_reachable_share(mission):
     assert shares.candidates() == [Fraction(0), Fraction(1, 5), Fraction(4, 5), Fraction(1)]
     assert shares.needs(Fraction(1, 2)) == {"a": 3}
     assert shares.needs(Fraction(0)) == {}
+
+
+def test_integral_solution_only_when_whole_and_within_every_constraint():
+    model = cp_model.CpModel()
+    x, y, z = (model.new_bool_var(name) for name in "xyz")
+    model.add(x + y <= 1)
+    model.add_bool_or([y, z])
+    model.add(x + z == 1).only_enforce_if(y)
+    assert integral_solution(model, [1.0, 0.0, 1.0]) == [1, 0, 1]  # y is 0: x + z may be 2
+    assert integral_solution(model, [0.0, 1.0, 1.0]) == [0, 1, 1]
+    assert integral_solution(model, [1.0, 1.0, 0.0]) is None  # x + y <= 1
+    assert integral_solution(model, [0.0, 1.0, 0.0]) is None  # x + z == 1 when y
+    assert integral_solution(model, [0.0, 0.5, 1.0]) is None  # not whole
