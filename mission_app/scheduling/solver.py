@@ -41,6 +41,7 @@ from .problem import (
     Unscheduled,
 )
 from .reasons import explain, taken_by
+from .table_repair import repair_tables
 from .tables import assign_tables
 
 EXACT_LIMIT = 12_000  # placements; above this, weight and fairness are solved by window first
@@ -612,7 +613,7 @@ def _finish(
     index, problem = run.index, run.problem
     chosen = dict(chosen)
     chosen.update(index.locked)
-    assignments = assign_tables(index, chosen)
+    assignments = repair_tables(index, chosen, assign_tables(index, chosen))
     order = {r.id: i for i, r in enumerate(problem.requests)}
     assignments.sort(key=lambda a: order[a.request_id])
     schedulable = metrics.schedulable_weight(problem, index.candidates)
