@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from mission_app.exporters.charts import Series, bar_chart, nice_step
-from mission_app.exporters.report_pdf import report_pdf
+from mission_app.exporters.report_pdf import report_charts, report_pdf
 from mission_app.exporters.report_xlsx import report_xlsx
 from mission_app.services import reports
 from mission_app.services.reports import OutcomeCounts
@@ -297,3 +297,36 @@ def test_build_report_lists_a_firm_that_got_no_meeting(day):
     assert _rows(report.by_firm)[-1] == ("Maghreb Data", 0, 0, 0, 0)
     assert report.by_firm[-1].counts.rate is None
     assert report.totals == OutcomeCounts(held=4, no_show=1, pending=2, cancelled=1)
+
+
+def test_report_charts_show_the_30_firms_with_most_meetings(app_ctx):
+    firms = tuple(
+        reports.CountRow(str(n), f"Firme {n:02d}", OutcomeCounts(held=40 - n)) for n in range(35)
+    )
+    report = reports.MissionReport(
+        mission_id=1,
+        mission_title="Mission",
+        organiser="",
+        locale="fr",
+        generated_at=MADE,
+        cities=("Dakar",),
+        totals=OutcomeCounts(held=sum(40 - n for n in range(35))),
+        by_country=(),
+        by_category=(),
+        by_firm=firms,
+        stages=(),
+        follow_up_totals={},
+        follow_up_count=0,
+    )
+    charts = report_charts(report)
+    assert charts.firm_shown == 30
+    assert re.findall(r"<title>(Firme \d+)</title>", charts.firm) == [
+        f"Firme {n:02d}" for n in range(30)
+    ]
+    assert (charts.country, charts.stages, charts.values) == (None, None, ())
+    text = flat(pdf_text(report_pdf(report).content))
+    assert (
+        "Le graphique montre les 30 entreprises qui ont le plus de rendez-vous ; le tableau "
+        "les liste toutes (35)."
+    ) in text
+    assert "Firme 34 6 0 0 6 0 100,0 %" in text
