@@ -35,9 +35,7 @@ def show_day_sheet(mission_id: int):
     sheet = service.load_day_sheet(
         mission, request.args.get("leg", type=int), _day_arg(request.args.get("day"))
     )
-    return render_template(
-        "organiser/dayof/sheet.html", mission=mission, sheet=sheet, form=DayStateForm(), tab="day"
-    )
+    return render_template("organiser/dayof/sheet.html", mission=mission, sheet=sheet, tab="day")
 
 
 @bp.post("/<int:mission_id>/day/meetings/<int:meeting_id>")
@@ -70,7 +68,6 @@ def set_meeting_day_state(mission_id: int, meeting_id: int):
             mission=mission,
             sheet=sheet,
             meeting=sheet.meeting(meeting_id),
-            form=DayStateForm(formdata=None),
             problem=problem,
         )
     if problem:
