@@ -7,13 +7,15 @@ day, popular and unpopular hosts, hosts who come only one day or only in the mor
 and site visits that keep delegates busy. For each size it prints, for both schedulers: weighted
 requests scheduled against the proven bound, the smallest firm share against the best share
 possible at that weight (proved by a second, separate solve), idle gaps, breaks, host table
-changes and seconds. Prints figures; it never passes or fails.
+changes, seconds and the machine's load average when the solve ended (seconds measured on a
+busy machine are pessimistic). Prints figures; it never passes or fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import sys
 import time
@@ -158,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     header = (
         f"{'firms':>5} {'reqs':>5} {'scheduler':>9} {'weight':>7} {'bound':>7} {'w/bound':>8} "
         f"{'min share':>9} {'best share':>10} {'gaps':>5} {'breaks':>6} {'tbl chg':>7} "
-        f"{'seconds':>7} {'status':>9} check"
+        f"{'seconds':>7} {'status':>9} {'load':>5} check"
     )
     print(header)
     for size in (int(s) for s in args.sizes.split(",")):
@@ -167,6 +169,7 @@ def main(argv: list[str] | None = None) -> None:
         baseline = first_fit_solution(problem)
         baseline_seconds = time.monotonic() - t0
         solution = solve(problem, SolveOptions(time_limit_s=args.time_limit, workers=args.workers))
+        load = os.getloadavg()[0]  # other work on the machine slows every figure in seconds
         share_found, share_bound = best_share(
             problem, solution.figures.weight, args.share_time_limit, args.workers
         )
@@ -182,7 +185,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"{f.weight / bound:>8.2%} {f.min_share:>9.3f} "
                 f"{share_bound if name == 'cp-sat' else float('nan'):>10.3f} "
                 f"{f.idle_gaps:>5} {f.breaks:>6} {f.table_changes:>7} {seconds:>7.1f} "
-                f"{f.status:>9} {'ok' if not conflicts else f'{len(conflicts)} CONFLICTS'}",
+                f"{f.status:>9} {load:>5.1f} "
+                f"{'ok' if not conflicts else f'{len(conflicts)} CONFLICTS'}",
                 flush=True,
             )
         f = solution.figures

@@ -291,25 +291,34 @@ def _kept(index: Index, chosen: dict[Key, Placement]) -> int:
 
 def _window_share_bound(
     index: Index,
-    chosen: dict,
+    chosen: dict | None,
     weight: int,
     schedulable: dict[Key, int],
     solve,
     budget: float,
 ) -> Fraction | None:
     """A proven bound on the smallest share of schedules of at least `weight` (locked meetings
-    left out), from the window relaxation; `chosen` (placements) is one such schedule."""
+    left out), from the window relaxation; `chosen` (placements), if given, is one of them."""
     wm = WindowModel(index)
-    wm.model.maximize(wm.weight)
-    lp = lp_solve(wm.model)
-    if lp is None:
+    if not _fix_weight(wm, weight, chosen):
         return None
-    add_cuts(wm.model, optimality_cuts(wm.model, lp, weight), wm.values(chosen))
-    wm.model.add(wm.weight >= weight)
-    result = best_share_search(
-        wm.model, FirmShares(index, wm.literals, schedulable), wm.values(chosen), solve, budget
-    )
-    return result.bound
+    start = wm.values(chosen) if chosen is not None else None
+    shares = FirmShares(index, wm.literals, schedulable)
+    return best_share_search(wm.model, shares, start, solve, budget).bound
+
+
+def _fix_weight(cm: CpModel | WindowModel, weight: int, chosen: dict | None) -> bool:
+    """Restricts a fresh model to solutions of at least `weight`, with the weight LP's cuts;
+    False if its LP could not be solved."""
+    cm.model.maximize(cm.weight)
+    lp = lp_solve(cm.model)
+    if lp is None:
+        return False
+    values = cm.values(chosen) if chosen is not None else None
+    add_cuts(cm.model, optimality_cuts(cm.model, lp, weight), values)
+    cm.model.add(cm.weight >= weight)
+    cm.model.clear_objective()
+    return True
 
 
 def best_share(
@@ -318,24 +327,27 @@ def best_share(
     """The best smallest firm share among schedules of at least `min_weight`, as (found, proven
     upper bound). A second solve, from scratch, used by the benchmark to judge `solve`; it uses
     the same notion of share (a firm's scheduled weight over the weight of its requests that
-    have a possible place). Large missions use the window relaxation: its bound is valid for
-    schedules, but its "found" may not be one."""
+    have a possible place). Large missions use the window relaxation alone: its bound is valid
+    for schedules, but its "found" may not be one."""
     index = Index(problem, fresh=True)
-    locked_weight = metrics.weight_of(problem, index.locked)
+    weight = min_weight - metrics.weight_of(problem, index.locked)
     schedulable = metrics.schedulable_weight(problem, index.candidates)
-    cm = CpModel(index, problem.requests) if _exact(index) else WindowModel(index)
-    cm.hint(first_fit(index))
-    cm.model.maximize(cm.weight)
-    lp = lp_solve(cm.model)
-    if lp is not None:
-        add_cuts(cm.model, optimality_cuts(cm.model, lp, min_weight - locked_weight))
-    cm.model.add(cm.weight >= min_weight - locked_weight)
+    solve = lambda model, seconds: solve_model(model, seconds, workers)  # noqa: E731
+    ceiling = None
+    started = time.monotonic()
+    if _exact(index):
+        ceiling = _window_share_bound(index, None, weight, schedulable, solve, time_limit_s / 3)
+        cm = CpModel(index, problem.requests)
+    else:
+        cm = WindowModel(index)
+    _fix_weight(cm, weight, None)
     result = best_share_search(
         cm.model,
         FirmShares(index, cm.literals, schedulable),
         None,
-        lambda model, seconds: solve_model(model, seconds, workers),
-        time_limit_s,
+        solve,
+        time_limit_s - (time.monotonic() - started),
+        ceiling=ceiling,
     )
     found = float(result.share) if result.values is not None else 0.0
     return found, float(result.bound)
