@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 import threading
+import time
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
@@ -493,19 +494,20 @@ def _set_hint(model: cp_model.CpModel, values: list[int]) -> None:
 
 
 CORE_PARAMS: dict = {"subsolvers": ["core"]}
-STALL = 8  # neighbourhoods without a gain before the search asks the whole model
+STALL = 4  # own neighbourhoods without a gain before the search asks the whole model
+QUIET = 15.0  # seconds without a better schedule before a whole-model search gives way
 
 
 class _Search:
-    """Large-neighbourhood search from a first schedule, while a core-based solve of the whole
-    model raises the lower bound on another thread.
+    """From a first schedule, three searches in turn until the schedule is proven optimal or
+    the time is up:
 
-    A neighbourhood frees some meetings and keeps the rest where they are; CP-SAT then finds the
-    best schedule of the freed ones (at most the current breaks). Three kinds, drawn at random:
-    every meeting in a few slots (they may trade places: with tables nearly full this is how
-    meetings move at all); the meetings of a person with breaks and of people they meet; the
-    meetings in a stretch of consecutive slots. A neighbourhood grows after it was solved to
-    optimality without gain, and shrinks after a time-out."""
+    1. CP-SAT on the whole model with a core-based worker, which raises the lower bound (and,
+       when it reaches the optimum, finds a schedule there), and CP-SAT's own neighbourhoods on
+       the other worker; it gives way after QUIET seconds without a better schedule;
+    2. our neighbourhoods (see `_neighbourhood`), until STALL of them in a row bring nothing;
+    3. a feasibility probe "at most (current - 1) breaks" on the whole model (see `_probe`).
+    """
 
     def __init__(self, run: _Run, um: UnitModel, first: list[int]):
         self.run = run
@@ -514,7 +516,6 @@ class _Search:
         self.cost = um.cost(first)
         self.lower = 0
         self.rng = random.Random(run.options.seed)
-        self.done = threading.Event()
         self.lock = threading.Lock()
         problem = run.problem
         self.ids = list(um.vars)
@@ -535,51 +536,69 @@ class _Search:
 
     def search(self) -> None:
         workers = max(1, self.run.options.workers)
-        core = None
-        if workers >= 2:
-            core = threading.Thread(target=self._core, daemon=True)
-            core.start()
         slice_ = 2.0
-        try:
-            while not self._finished():
-                core_running = core is not None and core.is_alive()
-                if self.stall >= STALL and not core_running:
-                    self.stall = 0
-                    if self._probe(slice_, workers):
-                        slice_ = 2.0
-                    else:
-                        slice_ *= 1.5
+        while not self._finished():
+            self._whole(workers)
+            while not self._finished() and self.stall < STALL:
+                self._step(workers)
+            if not self._finished():
+                self.stall = 0
+                if self._probe(slice_, workers):
+                    slice_ = 2.0
                 else:
-                    self._step(workers - 1 if core_running else workers)
-        finally:
-            self.done.set()
-            if core is not None:
-                core.join()
+                    slice_ *= 1.5
 
     def _finished(self) -> bool:
         run = self.run
-        return self.done.is_set() or self.lower >= self.cost or run.stopped() or run.left() <= 0.05
+        return self.lower >= self.cost or run.stopped() or run.left() <= 0.05
 
-    def _core(self) -> None:
-        """Core-based search on the whole model for a little while: it raises the lower bound
-        quickly (and, on the easy ones, proves the optimum)."""
+    def _whole(self, workers: int) -> None:
+        """CP-SAT on the whole model from the current schedule, until it has gone QUIET
+        seconds without a better one: a core-based search raises the lower bound while CP-SAT's
+        own neighbourhoods (on the other worker) improve the schedule."""
+        run = self.run
+        quiet = threading.Event()
+        last = [time.monotonic(), self.cost]
+
+        def on_solution(value: float, bound: float) -> None:
+            if value < last[1]:
+                last[0], last[1] = time.monotonic(), value
+                run.report("breaks", 0, 0, breaks=int(value))
+
+        def watch() -> None:
+            while not quiet.wait(0.1):
+                if run.stopped() or time.monotonic() - last[0] > QUIET:
+                    quiet.set()
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
         model = self.um.model.clone()
         _set_hint(model, self.best)
-        status, solver = _solve(
-            self.run,
-            model,
-            min(10.0, 0.2 * self.run.left()),
-            1,
-            params=CORE_PARAMS,
-            stop=self.done,
-        )
+        self.iterations += 1
+        o = run.options
+        try:
+            status, solver = solve_model(
+                model,
+                max(0.05, run.left()),
+                workers,
+                quiet,
+                on_solution,
+                seed=o.seed + self.iterations,
+                log=o.log,
+                params=CORE_PARAMS,
+            )
+        finally:
+            quiet.set()
+            watcher.join()
+        self.stats["whole"][0] += 1
         if status == cp_model.OPTIMAL:
-            self._offer(list(solver.response_proto.solution))
-            self._raise(self.um.cost(list(solver.response_proto.solution)))
+            values = list(solver.response_proto.solution)
+            self._offer(values)
+            self._raise(self.um.cost(values))
         elif status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
             self._raise(math.ceil(solver.best_objective_bound - 1e-6))
-            if status == cp_model.FEASIBLE:
-                self._offer(list(solver.response_proto.solution))
+            if status == cp_model.FEASIBLE and self._offer(list(solver.response_proto.solution)):
+                self.stats["whole"][1] += 1
 
     def _probe(self, budget: float, workers: int) -> bool:
         """ "At most (current - 1) breaks" on the whole model, as a question of feasibility
@@ -598,7 +617,6 @@ class _Search:
             budget,
             workers,
             params={"random_seed": self.run.options.seed + self.iterations},
-            stop=self.done,
         )
         self.stats["probe"][0] += 1
         if status == cp_model.INFEASIBLE:
@@ -626,6 +644,12 @@ class _Search:
             self.lower = max(self.lower, lower)
 
     def _neighbourhood(self, best: list[int]) -> tuple[str, set[Key]]:
+        """Meetings to free; the rest stay where they are and CP-SAT finds the best schedule
+        of the freed ones. Three kinds, each drawn in proportion to its record: every meeting
+        in a few slots (they may trade places: with tables nearly full this is how meetings
+        move at all); every meeting in the slots around one person's break; the meetings of a
+        person with breaks and of people they meet, and so on. A kind's size grows after it
+        was solved to optimality without gain, and shrinks after a time-out."""
         rng, um = self.rng, self.um
         slot_of = {r: p.start_slot for r, p in um.read(best).items()}
         in_slot: dict[int, list[Key]] = defaultdict(list)
@@ -705,7 +729,6 @@ class _Search:
             min(1.0, self.run.left()),
             workers,
             params={"random_seed": self.run.options.seed + self.iterations},
-            stop=self.done,
         )
         improved = False
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
