@@ -232,6 +232,7 @@ def agenda_command(mission_id: int, person_key: str, output_format: str, output:
     from mission_app.services import documents
     from mission_app.services.agendas import person_agenda
     from mission_app.services.errors import NotFound
+    from mission_app.services.publications import latest_publication
 
     mission = db.session.get(Mission, mission_id)
     if mission is None:
@@ -269,6 +270,12 @@ def agenda_command(mission_id: int, person_key: str, output_format: str, output:
         click.echo(f"wrote {output} ({len(exported.content)} bytes)", err=True)
     else:
         click.echo(exported.content, nl=False)
+    if latest_publication(mission) is None:
+        click.echo(
+            f"note: mission {mission_id} has no published version yet, so this agenda holds "
+            "no meeting (flask mission publish)",
+            err=True,
+        )
 
 
 @mission_cli.command("publish")

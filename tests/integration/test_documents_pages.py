@@ -380,3 +380,16 @@ def test_participants_get_the_published_schedule_and_organisers_the_working_one(
     assert "10:00–10:30 Sonatel" in pdf_text(
         logged_in.get(f"/p/{karim.access_token}/agenda.pdf").data
     )
+
+
+def test_cli_says_when_nothing_is_published_yet(app_ctx, mission):
+    factories.PersonFactory(organisation__mission=mission, key="nadia")
+    db.session.commit()
+    runner = app_ctx.test_cli_runner()
+    result = runner.invoke(args=["mission", "agenda", str(mission.id), "nadia", "--format", "ics"])
+    assert result.exit_code == 0, result.output
+    assert b"BEGIN:VEVENT" not in result.stdout_bytes
+    assert result.stderr == (
+        f"note: mission {mission.id} has no published version yet, so this agenda holds no "
+        "meeting (flask mission publish)\n"
+    )
