@@ -72,7 +72,10 @@ class PendingChange:
 
     @property
     def current(self) -> MeetingState:
-        """The state to name the meeting by: the new one, else the last published one."""
+        """The state to name the meeting by: the new one, except for a cancellation, which
+        names the meeting as people knew it."""
+        if self.kind == "cancelled":
+            return self.before or self.after
         return self.after or self.before
 
 
@@ -88,6 +91,9 @@ class PersonChange:
 
     @property
     def current(self) -> AgendaEntry:
+        """As the person knew it for a cancellation, else as it is now."""
+        if self.kind == "cancelled":
+            return self.before or self.after
         return self.after or self.before
 
 
@@ -373,6 +379,8 @@ class ChangeView:
 
     @property
     def current(self) -> MeetingState:
+        if self.kind == "cancelled":
+            return self.before or self.after
         return self.after or self.before
 
 

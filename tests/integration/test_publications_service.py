@@ -313,3 +313,22 @@ def test_note_too_long_is_refused_and_nothing_is_written(dakar):
     ]
     assert db.session.scalar(select(func.count(PublicationChange.id))) == 0
     assert db.session.scalar(select(func.count(PublishedMeeting.id))) == 0
+
+
+def test_meeting_moved_then_cancelled_is_named_by_the_time_people_knew(dakar):
+    mission, youssef = dakar["mission"], dakar["youssef"]
+    publish_schedule(mission, None)
+    meeting = dakar["banque_meeting"]
+    meeting.start_at += 6 * HALF_HOUR
+    meeting.end_at += 6 * HALF_HOUR
+    meeting.status = "cancelled"
+    db.session.flush()
+    (pending,) = preview_publication(mission)
+    assert (pending.kind, pending.current.start) == ("cancelled", MEETING_DAY + HALF_HOUR)
+    publish_schedule(mission, None)
+    (change,) = changes_for_person(mission, youssef, 1)
+    assert (change.kind, change.current.start, change.current.status) == (
+        "cancelled",
+        MEETING_DAY + HALF_HOUR,
+        "scheduled",
+    )
