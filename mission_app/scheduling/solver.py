@@ -145,10 +145,14 @@ def _solve_mission(run: _Run) -> Solution:
     # 2. weight
     cm.hint(chosen)
     cm.model.maximize(cm.weight)
-    lp = _lp_cap(cm.model, cm.weight, hint_from_lp=True)
+    # an LP solution ignores where published meetings are: on a re-run, the first-fit (which
+    # keeps them) is the better start
+    lp = _lp_cap(cm.model, cm.weight, hint_from_lp=not index.published)
     if lp is not None:
         bound = min(bound, math.floor(lp.bound + 1e-6) + locked_weight)
-    whole = integral_solution(cm.model, lp.values) if lp is not None else None
+    whole = None
+    if lp is not None and not index.published:
+        whole = integral_solution(cm.model, lp.values)
     if whole is not None:
         # the LP's optimum is a schedule (usual on these models): nothing left for CP-SAT
         found = cm.read_values(whole) | index.locked
@@ -443,10 +447,12 @@ def _solve_mission_by_window(
 
     wm.hint(selection)
     wm.model.maximize(wm.weight)
-    lp = _lp_cap(wm.model, wm.weight, hint_from_lp=True)
+    lp = _lp_cap(wm.model, wm.weight, hint_from_lp=not index.published)  # as in _solve_mission
     if lp is not None:
         bound = min(bound, math.floor(lp.bound + 1e-6) + locked_weight)
-    whole = integral_solution(wm.model, lp.values) if lp is not None else None
+    whole = None
+    if lp is not None and not index.published:
+        whole = integral_solution(wm.model, lp.values)
     if whole is not None:
         found = wm.read_values(whole)
         if weight(found) >= weight(selection):
@@ -491,6 +497,8 @@ def _solve_mission_by_window(
 
     placed = _place_by_window(run, selection, bound)
     placed = _fill(index, placed)
+    if metrics.weight_of(problem, placed) < bound:
+        run.proven = False  # the relaxation's optimum could not all be placed
     return _finish(run, placed, bound, None, share_bound=share_bound)
 
 
@@ -531,12 +539,24 @@ def _place_by_window(run: _Run, selection: dict[Key, Key], bound: int) -> dict[K
 
 
 def _greedy(index: Index, ids: list[Key], restrict: dict[Key, list[Placement]]):
-    """First-fit of some requests among their given placements, around the locked meetings."""
+    """First-fit of some requests among their given placements, around the locked meetings;
+    published meetings first, at their place if it is still free."""
     problem = index.problem
     occupancy = Occupancy(index)
     for request_id, p in index.locked.items():
         occupancy.place(problem.request_by_id[request_id], p, counted=False)
+    for r in ids:
+        existing = index.published.get(r)
+        if existing is None:
+            continue
+        request = problem.request_by_id[r]
+        for p in restrict[r]:
+            if p.start_slot == existing.start_slot and occupancy.fits(request, p):
+                occupancy.place(request, p)
+                break
     for r in sorted(ids, key=lambda r: problem.request_by_id[r].priority):
+        if r in occupancy.chosen:
+            continue
         request = problem.request_by_id[r]
         for p in restrict[r]:
             if occupancy.fits(request, p):
