@@ -2,11 +2,14 @@
 
 Mission mode, lexicographic, one stage at a time, each stage keeping what the previous ones won:
 1. first-fit, as a hint and a fallback;
-2. the most weighted requests (whole problem; legs are independent blocks of one model);
+2. the most weighted requests (whole problem; legs are independent blocks of one model). The
+   LP relaxation gives the bound, and on a fresh schedule its solution is usually whole: then it
+   is the answer and CP-SAT is not needed;
 3. published meetings kept in place (unless fresh);
 4. fairness: maximise the smallest share of a delegation firm's schedulable weight, by a search
    over the few shares a firm can have (fairness.py), in a model cut down by the weight LP's
-   duals to the schedules that keep the weight;
+   duals to the schedules that keep the weight (lp.py); the window relaxation proves its bound
+   quickly;
 5. idle gaps: with the set of meetings and each meeting's window fixed, gaps are local to a
    window, so each group of windows that overlap in time is a small model solved on its own.
 Tables are numbered afterwards.
@@ -164,14 +167,14 @@ def _solve_mission(run: _Run) -> Solution:
             0.35 * total,
             lambda value, b: run.report("weight", int(value) + locked_weight, bound),
         )
-    if whole is None and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        found = cm.read(solver)
-        found.update(index.locked)
-        if weight(found) >= weight(chosen):
-            chosen = found
-        bound = min(
-            static_bound, int(math.floor(solver.best_objective_bound + 1e-6)) + locked_weight
-        )
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = cm.read(solver)
+            found.update(index.locked)
+            if weight(found) >= weight(chosen):
+                chosen = found
+            bound = min(
+                static_bound, int(math.floor(solver.best_objective_bound + 1e-6)) + locked_weight
+            )
     bound = max(bound, weight(chosen))
     _keep_weight(cm, lp, weight(chosen) - locked_weight, chosen)
     run.report("weight", weight(chosen), bound)
@@ -463,11 +466,11 @@ def _solve_mission_by_window(
             0.25 * total,
             lambda value, b: run.report("weight", int(value) + locked_weight, bound),
         )
-    if whole is None and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        found = wm.read(solver)
-        if weight(found) >= weight(selection):
-            selection = found
-        bound = min(bound, int(math.floor(solver.best_objective_bound + 1e-6)) + locked_weight)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = wm.read(solver)
+            if weight(found) >= weight(selection):
+                selection = found
+            bound = min(bound, int(math.floor(solver.best_objective_bound + 1e-6)) + locked_weight)
     bound = max(bound, metrics.weight_of(problem, chosen))
     _keep_weight(wm, lp, weight(selection) - locked_weight, selection)
     run.report("weight", weight(selection), bound)
