@@ -105,6 +105,8 @@ class Meeting(db.Model):
             postgresql_where=text("status = 'scheduled'"),
         ),
         Index("ix_meeting_venue_table_start", "venue_id", "table_number", "start_at"),
+        # Calendar UIDs are built from ids: SQLite must never hand a deleted id out again.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

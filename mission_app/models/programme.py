@@ -44,6 +44,8 @@ class Activity(db.Model):
             name="kind_known",
         ),
         CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"),
+        # Calendar UIDs are built from ids: SQLite must never hand a deleted id out again.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
