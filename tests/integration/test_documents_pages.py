@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mission_app.extensions import db
-from mission_app.models import DocumentBatch
+from mission_app.models import DocumentBatch, Meeting
 from tests import factories
 from tests.conftest import page_text
 
@@ -393,3 +393,17 @@ def test_cli_says_when_nothing_is_published_yet(app_ctx, mission):
         f"note: mission {mission.id} has no published version yet, so this agenda holds no "
         "meeting (flask mission publish)\n"
     )
+
+
+def test_organiser_gets_the_working_agenda_or_the_published_one(logged_in, mission, planned):
+    meeting = db.session.query(Meeting).one()
+    meeting.start_at, meeting.end_at = (
+        DAY + timedelta(hours=1),
+        DAY + timedelta(hours=1, minutes=30),
+    )
+    db.session.commit()  # moved after publication: participants still have 09:00
+    url = f"/missions/{mission.id}/people/{planned['karim'].id}/agenda.pdf"
+    working = pdf_text(logged_in.get(url).data)
+    published = pdf_text(logged_in.get(f"{url}?version=published").data)
+    assert "10:00" in working and "09:00" not in working
+    assert "09:00" in published and "10:00" not in published

@@ -52,11 +52,17 @@ def show_documents(mission_id: int):
     )
 
 
+def _source() -> str:
+    """The working schedule, unless the organiser asks for what participants were sent
+    (`?version=published`), e.g. to print the agenda of someone without an e-mail address."""
+    return "published" if request.args.get("version") == "published" else "working"
+
+
 @bp.get("/<int:mission_id>/people/<int:person_id>/agenda.pdf")
 def download_person_pdf(mission_id: int, person_id: int):
     mission = load_mission(mission_id)
     person = service.get_person(mission, person_id)
-    return _send(service.person_agenda_file(mission, person, _portal_url, source="working"))
+    return _send(service.person_agenda_file(mission, person, _portal_url, source=_source()))
 
 
 @bp.get("/<int:mission_id>/organisations/<int:organisation_id>/agenda.pdf")
