@@ -62,7 +62,7 @@ def test_first_visit_shows_the_version_without_a_list_of_changes(client, publish
     mission, venue, atlas, salma, *_ = published
     text = visible(client.get(f"/p/{salma.access_token}"))
     assert "(version 1)" in text
-    assert "Mis à jour le" in text
+    assert "Mis à jour le" in text and ", heure de Dakar (version 1)" in text
     assert "Ce qui a changé" not in text
     db.session.refresh(salma)
     assert salma.seen_publication_number == 1
