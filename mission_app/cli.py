@@ -306,6 +306,7 @@ def publish_command(mission_id: int, note: str) -> None:
         latest = publications.latest_publication(mission)
         since = f"version {latest.number}" if latest else "the start (no meeting to publish)"
         click.echo(f"mission {mission.id}: nothing changed since {since}; no e-mail sent")
+        _explain_waiting(mission)
         return
     notifications.queue_publication_messages(publication)
     db.session.commit()
@@ -317,3 +318,17 @@ def publish_command(mission_id: int, note: str) -> None:
         f"{counts.failed} failed, {counts.waiting} waiting, "
         f"{counts.no_address} people without an e-mail address"
     )
+    _explain_waiting(mission)
+
+
+def _explain_waiting(mission: Mission) -> None:
+    """On standard error: e-mails still waiting, and why, so that a bad MAIL_* setting shows."""
+    from mission_app.services import notifications
+
+    waiting, error = notifications.waiting_messages(mission)
+    if waiting:
+        click.echo(
+            f"{waiting} e-mails of mission {mission.id} still waiting; the huey consumer tries "
+            f"again later. Last error: {error or 'none yet'}",
+            err=True,
+        )

@@ -540,6 +540,21 @@ def publication_counts(publication: Publication) -> OutboxCounts:
     return _count([_state(m) for m in messages])
 
 
+def waiting_messages(mission: Mission) -> tuple[int, str]:
+    """How many of the mission's messages still wait to be sent, and the latest error met
+    while trying (empty if none), so that a command line can say why."""
+    messages = db.session.scalars(
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.mission_id == mission.id,
+            OutboundMessage.status.in_(("pending", "sending")),
+        )
+        .order_by(OutboundMessage.id)
+    ).all()
+    errors = [m.last_error for m in messages if m.last_error]
+    return len(messages), errors[-1] if errors else ""
+
+
 def retry_failed_messages(actor: User, mission: Mission) -> int:
     """Failed messages go back to pending with a fresh count of attempts, keeping their
     Message-ID and bytes. A person without an address at publication who has one now gets the

@@ -160,10 +160,16 @@ def test_cli_publish_with_the_server_down_reports_waiting_messages(app, mission,
     result = _cli(app, mission.id)
 
     assert result.exit_code == 0, result.output
-    assert result.output == (
+    assert result.stdout == (
         f"mission {mission.id}: published version 1 (2 changed meetings); e-mails: 0 sent, "
         "0 failed, 3 waiting, 1 people without an e-mail address\n"
     )
+    # standard error says why, so that a wrong MAIL_SERVER or MAIL_PORT shows at once
+    assert result.stderr.startswith(
+        f"3 e-mails of mission {mission.id} still waiting; the huey consumer tries again later. "
+        f"Last error: SMTP server 127.0.0.1:{smtp_server.port}: "
+    )
+    assert "Connection refused" in result.stderr
 
 
 def test_cli_publish_of_unknown_mission_fails(app_ctx):
