@@ -50,7 +50,8 @@ class FirmShares:
                     self.terms[r.delegation_id].append((r.weight, indices))
 
     def candidates(self) -> list[Fraction]:
-        """Every share some firm can have, in increasing order (the smallest share is one)."""
+        """Every share some firm can have, in increasing order (so the smallest share of any
+        schedule is one of them)."""
         values: set[Fraction] = set()
         for firm, total in self.total.items():
             sums = {0}
@@ -186,7 +187,9 @@ def best_share_search(
         first = False
         trial = model.clone()
         trial.clear_objective()
-        shares.constrain(trial, values[mid])
+        if not shares.constrain(trial, values[mid]):
+            top = proven_top = mid  # some firm cannot reach it even with every request held
+            continue
         hint = lp_hints[mid] if mid in lp_hints else lp.feasible(values[mid])[1]
         whole = integral_solution(trial, hint) if hint is not None else None
         if whole is None:  # else the LP's solution is one: no search needed
