@@ -495,6 +495,7 @@ def _set_hint(model: cp_model.CpModel, values: list[int]) -> None:
 
 CORE_PARAMS: dict = {"subsolvers": ["core"]}
 STALL = 4  # own neighbourhoods without a gain before the search asks the whole model
+REFUTE = 2.0  # seconds for trying to refute "at most (lower bound) breaks"
 QUIET = 15.0  # seconds without a better schedule before a whole-model search gives way
 
 
@@ -537,7 +538,13 @@ class _Search:
     def search(self) -> None:
         workers = max(1, self.run.options.workers)
         slice_ = 2.0
+        tried = -1  # the last bound that could not be refuted
         while not self._finished():
+            while not self._finished() and self.lower != tried:
+                tried = self.lower
+                self._refute(workers)
+            if self._finished():
+                break
             self._whole(workers)
             while not self._finished() and self.stall < STALL:
                 self._step(workers)
@@ -599,6 +606,21 @@ class _Search:
             self._raise(math.ceil(solver.best_objective_bound - 1e-6))
             if status == cp_model.FEASIBLE and self._offer(list(solver.response_proto.solution)):
                 self.stats["whole"][1] += 1
+
+    def _refute(self, workers: int) -> None:
+        """ "At most `lower` breaks", for a moment: presolve alone often refutes it (when the
+        core-based search does not), which raises the bound by one."""
+        probe = self.um.model.clone()
+        probe.clear_objective()
+        probe.add(self.um.objective <= self.lower)
+        _set_hint(probe, self.best)
+        status, solver = _solve(self.run, probe, REFUTE, workers)
+        self.stats["refute"][0] += 1
+        if status == cp_model.INFEASIBLE:
+            self.stats["refute"][1] += 1
+            self._raise(self.lower + 1)
+        elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self._offer(list(solver.response_proto.solution))
 
     def _probe(self, budget: float, workers: int) -> bool:
         """ "At most (current - 1) breaks" on the whole model, as a question of feasibility
