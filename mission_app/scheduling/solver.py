@@ -35,6 +35,7 @@ from .lp import LpSolution, add_cuts, integral_solution, lp_solve, optimality_cu
 from .model import CpModel, solve_model
 from .placements import Index, Placement
 from .problem import (
+    Assignment,
     Figures,
     Key,
     Problem,
@@ -221,9 +222,48 @@ def _solve_mission(run: _Run) -> Solution:
         if found is not None:
             chosen = found | index.locked
 
-    # 5. idle gaps, window group by window group
+    # 5. idle gaps, window group by window group; then, if some are left, across windows
     chosen = _reduce_gaps(run, chosen, bound)
+    chosen = _reduce_gaps_across_windows(run, cm, chosen, schedulable, bound)
     return _finish(run, chosen, bound, None, share_bound=share_bound)
+
+
+def _reduce_gaps_across_windows(
+    run: _Run, cm: CpModel, chosen: dict[Key, Placement], schedulable: dict[Key, int], bound: int
+) -> dict[Key, Placement]:
+    """Gaps left once each meeting's window is fixed may vanish if meetings change window (the
+    weight and fairness stages pick windows with no thought for gaps). With the weight, the
+    published meetings kept and the smallest share all held, the whole model minimises idle
+    slots from `chosen`, in the time left; the result is taken only if it has fewer."""
+    index, problem = run.index, run.problem
+    idle_now = _idle_slots(problem, chosen)
+    if idle_now == 0 or run.stopped() or run.left() <= 0.2:
+        return chosen
+    shares = FirmShares(index, cm.literals, schedulable)
+    if len(shares.total) > 1 and not shares.constrain(cm.model, shares.share(cm.values(chosen))):
+        return chosen
+    idle = cm.idle_slots()
+    if isinstance(idle, int):
+        return chosen
+    cm.model.add(idle <= idle_now)
+    cm.hint(chosen)
+    cm.model.minimize(idle)
+    status, solver = run.run(cm, run.left())
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        run.proven = False
+        return chosen
+    found = cm.read(solver) | index.locked
+    if status != cp_model.OPTIMAL:
+        run.proven = False
+    if _idle_slots(problem, found) < idle_now:
+        run.report("gaps", metrics.weight_of(problem, found), bound)
+        return found
+    return chosen
+
+
+def _idle_slots(problem: Problem, chosen: dict[Key, Placement]) -> int:
+    placed = [Assignment(r, p.start_slot, p.venue_id, 0) for r, p in chosen.items()]
+    return metrics.idle_figures(problem, placed).idle_gaps
 
 
 def _lp_cap(model: cp_model.CpModel, objective, hint_from_lp: bool = False) -> LpSolution | None:

@@ -1,10 +1,12 @@
 import itertools
 import random
 import threading
+from datetime import timedelta
 
 import pytest
 
 from mission_app.scheduling import (
+    Assignment,
     ExistingMeeting,
     Precedence,
     SolveOptions,
@@ -12,6 +14,7 @@ from mission_app.scheduling import (
     first_fit_solution,
     solve,
 )
+from tests.unit.scheduling.conftest import DAY
 
 FAST = SolveOptions(time_limit_s=10.0)
 
@@ -308,3 +311,33 @@ def test_solve_breaks_mode_small_matches_brute_force(mission, seed):
         assert find_conflicts(problem, solution.assignments) == []
         assert len(solution.assignments) == 5
         assert solution.figures.breaks == expected
+
+
+def test_gaps_left_by_the_windows_chosen_vanish_when_meetings_change_window(mission):
+    from mission_app.scheduling import metrics
+    from mission_app.scheduling.model import CpModel
+    from mission_app.scheduling.solver import _reduce_gaps_across_windows, _Run
+
+    morning = mission.window(3, 1)
+    mission.window(3, 1, start=DAY + timedelta(hours=5))  # the afternoon
+    mission.firm("d")
+    mission.firm("h1", "host", busy={morning[1]})
+    mission.firm("h2", "host", busy={morning[1]})
+    first, second = mission.request("d", "h1"), mission.request("d", "h2")
+    problem = mission.build()
+    run = _Run(problem, FAST)
+    cm = CpModel(run.index, problem.requests)
+    cm.model.add(cm.weight >= 2)  # the weight stage's result is kept
+    # both in the morning, around the slot both hosts are busy: one idle slot for "d"
+    place = {(r, p.start_slot): p for r in (first, second) for p in run.index.candidates[r]}
+    chosen = {first: place[first, morning[0]], second: place[second, morning[2]]}
+    schedulable = metrics.schedulable_weight(problem, run.index.candidates)
+
+    better = _reduce_gaps_across_windows(run, cm, chosen, schedulable, bound=2)
+
+    assert set(better) == {first, second}
+    windows = {problem.slot_by_index[p.start_slot].window_id for p in better.values()}
+    assert len(windows) == 2  # one meeting in each window: no idle slot left
+    placed = [Assignment(r, p.start_slot, p.venue_id, 1) for r, p in better.items()]
+    assert metrics.idle_figures(problem, placed).idle_gaps == 0
+    assert find_conflicts(problem, placed) == []
