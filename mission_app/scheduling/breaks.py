@@ -180,6 +180,8 @@ def _solve_breaks_general(run: _Run) -> Solution:
 
 
 def solve_breaks(run: _Run) -> Solution:
+    if run.stopped():
+        return _finish(run, {}, None, "stopped")
     if all(r.duration_slots == 1 for r in run.problem.requests):
         return _solve_breaks_unit(run)
     return _solve_breaks_general(run)
