@@ -30,7 +30,7 @@ def test_participant_sees_their_agenda_on_a_phone_and_downloads_the_pdf(page):
     expect(meeting).to_contain_text("Sonatel")
     expect(meeting).to_contain_text("Aminata Diop")
     expect(meeting).to_contain_text("Table 2")
-    expect(page.get_by_text("heure de Dakar")).to_be_visible()
+    expect(page.get_by_text("Dakar · heure de Dakar (UTC)")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") == 390  # no sideways scroll
 
     with page.expect_download() as download_info:
