@@ -395,7 +395,8 @@ class _Edit:
     # --- checking
 
     def current(self) -> dict[int, scheduling.Assignment]:
-        """The saved schedule, as the scheduler sees it (meetings off every slot left out)."""
+        """The saved schedule, as the scheduler sees it (meetings off every slot left out: see
+        `off_grid_clashes`)."""
         out = {}
         for meeting in self.scheduled_by_request.values():
             assignment = self.assignment_of(meeting)
@@ -422,12 +423,77 @@ class _Edit:
             for c in scheduling.find_conflicts(self.problem, after_schedule.values())
             if c.rule not in _IGNORED_RULES and _key(c) not in before
         ]
-        if new:
+        off_grid = self.off_grid_clashes(targets)
+        if new or off_grid:
             raise EditRefused(
                 _l("This change is refused: it would break the schedule."),
-                self.reasons(new, after_schedule, set(targets)),
+                self.reasons(new, after_schedule, set(targets)) + off_grid,
                 meeting_id=meeting_id,
             )
+
+    def off_grid_clashes(self, targets: dict[int, scheduling.Assignment]) -> list:
+        """Scheduled meetings that no longer start on a slot (their window was changed after
+        they were placed) are invisible to find_conflicts, yet people and tables are taken at
+        their real times: refuse a target that newly overlaps one of them."""
+        off_grid = [
+            m
+            for request_id, m in self.scheduled_by_request.items()
+            if request_id not in targets and self.assignment_of(m) is None
+        ]
+        out: list = []
+        for request_id, target in targets.items():
+            slots = self.problem.slots_of(request_id, target.start_slot)
+            if not slots:
+                continue
+            start = self.problem.slot_by_index[slots[0]].start
+            end = self.problem.slot_by_index[slots[-1]].end
+            attendees = self.problem.request_by_id[request_id].attendees
+            saved = self.scheduled_by_request.get(request_id)
+            for other in off_grid:
+                if not (start < other.end_at and other.start_at < end):
+                    continue
+                # What the saved meeting already overlapped is not new.
+                overlapped = saved is not None and (
+                    saved.start_at < other.end_at and other.start_at < saved.end_at
+                )
+                time = self.when(other.start_at, self.leg_of(other))
+                other_request = self.problem.request_by_id.get(other.request_id)
+                shared = [
+                    self.problem.person_by_id[p].name
+                    for p in attendees
+                    if other_request is not None and p in other_request.attendees
+                ]
+                if shared and not overlapped:
+                    out.append(
+                        ngettext(
+                            "%(people)s already has a meeting at %(time)s: %(other)s.",
+                            "%(people)s already have a meeting at %(time)s: %(other)s.",
+                            len(shared),
+                            people=", ".join(shared),
+                            time=time,
+                            other=self.pair(other.request_id),
+                        )
+                    )
+                same_table = (other.venue_id, other.table_number) == (
+                    target.venue_id,
+                    target.table,
+                )
+                was_same_table = overlapped and (saved.venue_id, saved.table_number) == (
+                    other.venue_id,
+                    other.table_number,
+                )
+                if same_table and not was_same_table:
+                    out.append(
+                        _l(
+                            "Table %(table)d of %(venue)s is already taken at %(time)s by "
+                            "%(other)s.",
+                            table=target.table,
+                            venue=self.venues[target.venue_id].name,
+                            time=time,
+                            other=self.pair(other.request_id),
+                        )
+                    )
+        return out
 
     def reasons(self, conflicts, schedule, edited: set[int]) -> list:
         """One sentence per problem, from the side of the edited meeting(s), naming the people
