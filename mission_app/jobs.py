@@ -306,7 +306,9 @@ def send_pending_messages(
     transport = notifications.SmtpTransport(settings)
     try:
         for message_pk in notifications.due_message_ids(mission_id, now, publication_id):
-            won = notifications.claim_message(message_pk, now)
+            # the lease runs from the claim, not from the round's start: after a slow relay
+            # a lease taken from `now` could already be over, and another worker re-send it
+            won = notifications.claim_message(message_pk, max(now, utcnow()))
             db.session.commit()
             if not won:  # another worker has it
                 continue

@@ -398,14 +398,37 @@ def missions_with_due_messages(now: datetime) -> list[int]:
 
 
 def claim_message(message_pk: int, now: datetime) -> bool:
-    """Pending to sending in one conditional UPDATE: True for the one worker that wins."""
+    """Pending to sending in one conditional UPDATE: True for the one worker that wins. `now`
+    is the time of the claim (not of the round's start): the lease runs from it. The winner's
+    message goes to the person's current address (`follow_current_address`). Flushes."""
     claimed = db.session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.id == message_pk, OutboundMessage.status == "pending")
         .values(status="sending", next_attempt_at=now + SENDING_LEASE)
         .execution_options(synchronize_session=False)
     ).rowcount
-    return claimed == 1
+    if claimed != 1:
+        return False
+    message = db.session.get(OutboundMessage, message_pk, populate_existing=True)
+    follow_current_address(message)
+    return True
+
+
+def follow_current_address(message: OutboundMessage, settings: MailSettings | None = None) -> bool:
+    """When the person's address changed since the message was queued (a typo corrected after
+    a refusal, say), the message goes to the new address: a new recipient, and its bytes are
+    built again with the new To: and a new Message-ID, as a new message. An address removed
+    since keeps the old one. True if it changed. Flushes."""
+    address = _address_now(message)
+    if not address or address == message.recipient:
+        return False
+    settings = settings or MailSettings.from_config(current_app.config)
+    publication = db.session.get(Publication, message.publication_id)
+    message.recipient = address
+    message.message_id = _new_message_id(publication, settings.domain)
+    message.raw = None
+    db.session.flush()
+    return True
 
 
 def record_sent(message: OutboundMessage, when: datetime) -> None:
@@ -557,20 +580,21 @@ def waiting_messages(mission: Mission) -> tuple[int, str]:
 
 def retry_failed_messages(actor: User, mission: Mission) -> int:
     """Failed messages go back to pending with a fresh count of attempts, keeping their
-    Message-ID and bytes. A person without an address at publication who has one now gets the
-    message too. Returns how many will be sent. Flushes."""
+    Message-ID and bytes, unless the person's address changed since: then the message goes to
+    the new address, built again as a new message (`follow_current_address`). A person without
+    an address at publication who has one now gets the message too. Returns how many will be
+    sent. Flushes."""
     messages = db.session.scalars(
         select(OutboundMessage)
         .where(OutboundMessage.mission_id == mission.id, OutboundMessage.status == "failed")
         .options(selectinload(OutboundMessage.person))
     ).all()
+    settings = MailSettings.from_config(current_app.config)
     count = 0
     for message in messages:
+        follow_current_address(message, settings)
         if not message.recipient:
-            address = _address_now(message)
-            if not address:
-                continue
-            message.recipient = address
+            continue
         message.status, message.attempts = "pending", 0
         message.next_attempt_at, message.last_error = None, ""
         count += 1
