@@ -55,6 +55,7 @@ from mission_app.services.agendas import (
     working_meeting_states,
 )
 from mission_app.services.errors import ValidationFailed
+from mission_app.services.meeting_edits import lock_mission
 
 NOTE_MAX_LENGTH = 500
 KIND_ORDER = ("added", "moved", "changed", "restored", "cancelled")
@@ -222,9 +223,10 @@ def publish_schedule(mission: Mission, actor: User | None, note: str = "") -> Pu
                 ]
             }
         )
-    # One publisher at a time per mission (PostgreSQL; SQLite writes one at a time anyway), so
-    # that two organisers cannot publish the same number or the same change twice.
-    db.session.execute(select(Mission.id).where(Mission.id == mission.id).with_for_update())
+    # One publisher at a time per mission, the same lock as the grid's edits (a row lock on
+    # PostgreSQL, the write lock taken at once on SQLite), so that two organisers, or a
+    # double click, cannot publish the same number or the same change twice.
+    lock_mission(mission)
     changes, rows, working = _compare(mission)
     if not changes:
         return None
