@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_datetime_format
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -64,7 +64,7 @@ def zone_choices() -> list[str]:
 
 
 FORMATS = {
-    "datetime": "EEE d MMM y, HH:mm",
+    "datetime": "EEE d MMM y",  # then the time, joined the locale's way (format_local)
     "date": "EEEE d MMMM y",
     "short_date": "EEE d MMM",
     "time": "HH:mm",
@@ -75,4 +75,10 @@ def format_local(value: datetime | None, zone: str, style: str = "datetime") -> 
     """A stored UTC instant shown as wall-clock time in the given IANA zone."""
     if value is None:
         return ""
-    return format_datetime(value, FORMATS[style], tzinfo=ZoneInfo(zone), locale=get_locale())
+    zone_info, locale = ZoneInfo(zone), get_locale()
+    text = format_datetime(value, FORMATS[style], tzinfo=zone_info, locale=locale)
+    if style != "datetime":
+        return text
+    # the locale's own joint: "13 nov. 2026, 13:57" but "13 نوفمبر 2026، 13:57" in Arabic
+    time = format_datetime(value, FORMATS["time"], tzinfo=zone_info, locale=locale)
+    return get_datetime_format("medium", locale=locale).replace("{1}", text).replace("{0}", time)
