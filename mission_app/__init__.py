@@ -23,6 +23,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_cli(app)
     register_errorhandlers(app)
@@ -45,6 +46,13 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+
+
+def register_converters(app: Flask) -> None:
+    """Before the blueprints, whose `<int:...>` rules take the converter when they are added."""
+    from mission_app.converters import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from mission_app.converters import id_arg
 from mission_app.extensions import db
 from mission_app.models.followups import FOLLOW_UP_STAGES
 from mission_app.organiser import bp
@@ -32,7 +33,7 @@ def list_follow_ups(mission_id: int):
     stage = request.args.get("stage") or None
     listing = service.list_follow_ups(
         mission,
-        firm_id=request.args.get("firm", type=int),
+        firm_id=request.args.get("firm", type=id_arg),
         stage=stage if stage in FOLLOW_UP_STAGES else None,
     )
     filters.set_firms(listing.firms)
