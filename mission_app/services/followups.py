@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_decimal
+from babel.numbers import get_decimal_symbol
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -36,6 +37,26 @@ def format_amount(value: Decimal | None) -> str:
         return ""
     whole = value == int(value)
     return format_decimal(value, format="#,##0" if whole else "#,##0.00")
+
+
+def input_amount(value: Decimal | None) -> str:
+    """An amount as the form shows it back, for `parse_amount` to read the same in every
+    language: thousands grouped by spaces, the reader's decimal comma or point, '12 500' when
+    whole. Never '12,500', which the English format gives and which reads as decimals."""
+    if value is None:
+        return ""
+    whole = value == int(value)
+    grouped = f"{value:,.0f}" if whole else f"{value:,.2f}"  # 12,500.50
+    mark = "," if get_decimal_symbol(get_locale()) == "," else "."
+    return grouped.replace(",", " ").replace(".", mark)
+
+
+def follow_up_version(follow_up: FollowUp | None) -> str:
+    """What a form keeps to tell whether the follow-up changed since it was shown: its last
+    change to the microsecond, "" when there is none yet."""
+    if follow_up is None or follow_up.updated_at is None:
+        return ""
+    return follow_up.updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def format_money(value: Decimal | None, currency: str | None) -> str:
@@ -99,6 +120,8 @@ class FollowUpInput:
     notes: str = ""
     estimated_value: str = ""  # as typed
     currency: str = ""  # "" for none
+    # follow_up_version() of the follow-up the form showed ("" for none); None: not checked
+    seen_version: str | None = None
 
 
 def _check(data: FollowUpInput) -> tuple[str, str, Decimal | None, str | None]:
@@ -154,6 +177,16 @@ def save_follow_up(mission: Mission, actor: User, meeting_id: int, data: FollowU
     lock_mission(mission)
     meeting = _meeting(mission, meeting_id)
     follow_up = meeting.follow_up
+    if data.seen_version is not None:
+        stored = db.session.scalar(  # as stored now, after the lock
+            select(FollowUp)
+            .where(FollowUp.meeting_id == meeting.id)
+            .execution_options(populate_existing=True)
+        )
+        if follow_up_version(stored) != data.seen_version:
+            raise ValidationFailed(
+                _l("This follow-up was changed by someone else in the meantime: reload the page.")
+            )
     if follow_up is None:
         follow_up = FollowUp(meeting_id=meeting.id)
         db.session.add(follow_up)
@@ -347,7 +380,9 @@ __all__ = [
     "MeetingRef",
     "delete_follow_up",
     "format_amount",
+    "follow_up_version",
     "format_money",
+    "input_amount",
     "list_follow_ups",
     "load_follow_up",
     "parse_amount",

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 from mission_app.labels import CURRENCY_LABELS, STAGE_LABELS, choices
@@ -26,6 +26,8 @@ class FollowUpForm(FlaskForm):
         validate_choice=False,
         default="",
     )
+    # the follow-up's last change when the form was shown: a save over someone else's is refused
+    seen_version = HiddenField()
 
 
 class FollowUpFilterForm(FlaskForm):

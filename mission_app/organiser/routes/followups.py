@@ -56,11 +56,12 @@ def edit_follow_up(mission_id: int, meeting_id: int):
         data={
             "stage": existing.stage,
             "notes": existing.notes,
-            "estimated_value": service.format_amount(existing.estimated_value),
+            "estimated_value": service.input_amount(existing.estimated_value),
             "currency": existing.currency or "",
+            "seen_version": service.follow_up_version(existing),
         }
         if existing
-        else {"stage": "lead", "currency": ""}
+        else {"stage": "lead", "currency": "", "seen_version": ""}
     )
     if form.validate_on_submit():
         data = service.FollowUpInput(
@@ -68,6 +69,7 @@ def edit_follow_up(mission_id: int, meeting_id: int):
             notes=form.notes.data or "",
             estimated_value=form.estimated_value.data or "",
             currency=form.currency.data or "",
+            seen_version=form.seen_version.data or "",
         )
         try:
             service.save_follow_up(mission, current_user, meeting_id, data)
