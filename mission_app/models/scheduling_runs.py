@@ -43,6 +43,9 @@ class ScheduleRun(db.Model):
     # [{"request": id, "reason": words}]
     unscheduled: Mapped[list | None] = mapped_column(JSON)
     error: Mapped[str] = mapped_column(Text, default="")
+    # The working schedule the run starts from (services.schedule_runs.schedule_fingerprint):
+    # applying is refused once it has changed. None for runs made before migration 0006.
+    input_fingerprint: Mapped[str | None] = mapped_column(String(80))
 
     created_by = relationship("User")
 

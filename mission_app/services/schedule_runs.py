@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from mission_app import scheduling
 from mission_app.extensions import db
-from mission_app.models import MeetingRequest, Mission, Person, ScheduleRun, User, Venue
+from mission_app.models import Meeting, MeetingRequest, Mission, Person, ScheduleRun, User, Venue
 from mission_app.models.types import utcnow
 from mission_app.services.errors import NotFound, ValidationFailed
+from mission_app.services.meeting_edits import lock_mission
 from mission_app.services.scheduling import (
     MeetingChange,
     apply_schedule,
@@ -59,10 +60,24 @@ def start_run(actor: User, mission: Mission, *, time_limit: int, fresh: bool) ->
         created_by_id=actor.id if actor else None,
         time_limit_seconds=time_limit,
         fresh=fresh,
+        input_fingerprint=schedule_fingerprint(mission),
     )
     db.session.add(run)
     db.session.flush()
     return run
+
+
+def schedule_fingerprint(mission: Mission) -> str:
+    """What changes whenever a meeting of the mission is added, deleted or changed in any way
+    (every ORM update bumps Meeting.lock_version): "count:sum of versions:largest id"."""
+    count, versions, largest = db.session.execute(
+        select(
+            func.count(Meeting.id),
+            func.coalesce(func.sum(Meeting.lock_version), 0),
+            func.coalesce(func.max(Meeting.id), 0),
+        ).where(Meeting.mission_id == mission.id)
+    ).one()
+    return f"{count}:{versions}:{largest}"
 
 
 def request_stop(actor: User, run: ScheduleRun) -> None:
@@ -244,6 +259,14 @@ def apply_run(actor: User, mission: Mission, run: ScheduleRun) -> list[MeetingCh
     """Write the run's schedule in the caller's transaction; refused if it no longer fits."""
     if not run.can_apply:
         raise ValidationFailed(_l("This result cannot be applied any more."))
+    # Applying a schedule computed from an older one would undo the edits made since; the
+    # grid's lock makes an edit wait until this apply is committed, or the other way round.
+    lock_mission(mission)
+    db.session.refresh(run)
+    if run.input_fingerprint is not None and run.input_fingerprint != schedule_fingerprint(mission):
+        raise ValidationFailed(
+            _l("The schedule was changed since this calculation started: run it again.")
+        )
     mission_problem = build_problem(mission)
     assignments, lost = _stored_assignments(run, mission_problem.slot_by_start)
     if lost:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from mission_app.extensions import db
@@ -100,8 +101,10 @@ def apply_schedule_run(mission_id: int, run_id: int):
     }
     flash(
         _(
-            "Schedule saved: %(new)d new, %(moved)d moved, %(dropped)d cancelled meetings.",
-            **counts,
+            "Schedule saved: %(new)s, %(moved)s, %(cancelled)s.",
+            new=ngettext("%(num)d new meeting", "%(num)d new meetings", counts["new"]),
+            moved=ngettext("%(num)d moved", "%(num)d moved", counts["moved"]),
+            cancelled=ngettext("%(num)d cancelled", "%(num)d cancelled", counts["dropped"]),
         ),
         "success",
     )
