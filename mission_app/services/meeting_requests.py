@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mission_app.extensions import db
@@ -25,6 +25,7 @@ from mission_app.models import (
     User,
     Venue,
 )
+from mission_app.models.followups import FollowUp
 from mission_app.models.meetings import PRIORITIES, REQUESTERS
 from mission_app.models.participants import HOST_CATEGORIES
 from mission_app.services.errors import NotFound, ValidationFailed
@@ -399,12 +400,55 @@ def _check_choices(choices: list[RequestChoice], hosts: dict[int, Organisation])
     return [reason for is_broken, reason in broken if is_broken]
 
 
+def _refuse_removing_history(requests: list[MeetingRequest]) -> None:
+    """A request whose meeting took place (an outcome recorded on the day) or has a follow-up
+    keeps it: removing the request would delete that record with it. Meetings only scheduled or
+    published may go (publishing tells their people of the cancellation)."""
+    if not requests:
+        return
+    by_id = {request.id: request for request in requests}
+    rows = db.session.execute(
+        select(Meeting.request_id, Meeting.outcome, FollowUp.id)
+        .outerjoin(FollowUp, FollowUp.meeting_id == Meeting.id)
+        .where(
+            Meeting.request_id.in_(by_id),
+            or_(Meeting.outcome.is_not(None), FollowUp.id.is_not(None)),
+        )
+        .order_by(Meeting.request_id, Meeting.id)
+    ).all()
+    reasons, named = [], set()
+    for request_id, outcome, follow_up_id in rows:
+        if request_id in named:  # one reason per request, from its first such meeting
+            continue
+        named.add(request_id)
+        request = by_id[request_id]
+        if follow_up_id is not None and outcome == "held":
+            why = _l("its meeting was held and has a follow-up")
+        elif follow_up_id is not None:
+            why = _l("its meeting has a follow-up")
+        elif outcome == "held":
+            why = _l("its meeting was held")
+        else:
+            why = _l("its meeting is recorded as a no-show")
+        reasons.append(
+            _l(
+                "The request of %(firm)s to meet %(host)s cannot be removed: %(why)s.",
+                firm=request.delegation.name,
+                host=request.host.name,
+                why=why,
+            )
+        )
+    if reasons:
+        raise ValidationFailed({"": reasons})
+
+
 def set_firm_requests(
     actor: User, delegation: Organisation, choices: list[RequestChoice]
 ) -> SaveSummary:
     """Make the firm's requests exactly `choices`: add, change, and remove the unchecked ones.
 
-    Removing a request removes its meetings too.
+    Removing a request removes its meetings too, unless one of them took place or has a
+    follow-up: then nothing is saved.
     """
     if delegation.side != "delegation":
         raise ValidationFailed(_l("Only a delegation firm asks for meetings."))
@@ -430,6 +474,7 @@ def set_firm_requests(
         )
     }
     wanted = {choice.host_id: choice for choice in choices}
+    _refuse_removing_history([r for host_id, r in existing.items() if host_id not in wanted])
     added = changed = removed = meetings_removed = 0
     for host_id, request in existing.items():
         if host_id not in wanted:
@@ -468,7 +513,8 @@ def set_firm_requests(
 def toggle_request(
     actor: User, mission: Mission, delegation_id: int, host_id: int
 ) -> MeetingRequest | None:
-    """Switch a request on (priority Normal, asked by the organiser) or off (with its meetings).
+    """Switch a request on (priority Normal, asked by the organiser) or off (with its meetings,
+    refused if one of them took place or has a follow-up).
 
     Returns the new request, or None when it was switched off.
     """
@@ -492,6 +538,7 @@ def toggle_request(
         )
     )
     if request is not None:
+        _refuse_removing_history([request])
         db.session.delete(request)
         db.session.flush()
         return None
