@@ -488,6 +488,10 @@ def _solve(run: _Run, model, budget: float, workers: int, params=None, stop=None
     )
 
 
+def _ceil(bound: float) -> float:
+    return math.ceil(bound - 1e-6) if math.isfinite(bound) else bound
+
+
 def _set_hint(model: cp_model.CpModel, values: list[int]) -> None:
     model.clear_hints()
     hint = model.proto.solution_hint
@@ -605,7 +609,7 @@ class _Search:
             self._offer(values)
             self._raise(self.um.cost(values))
         elif status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
-            self._raise(math.ceil(solver.best_objective_bound - 1e-6))
+            self._raise(_ceil(solver.best_objective_bound))
             if status == cp_model.FEASIBLE and self._offer(list(solver.response_proto.solution)):
                 self.stats["whole"][1] += 1
 
@@ -663,9 +667,11 @@ class _Search:
             self.run.report("breaks", 0, 0, breaks=cost)
         return improved
 
-    def _raise(self, lower: int) -> None:
+    def _raise(self, lower: float) -> None:
+        if not math.isfinite(lower):
+            return  # no bound from a search that found nothing
         with self.lock:
-            self.lower = max(self.lower, lower)
+            self.lower = max(self.lower, min(int(lower), self.cost))
 
     def _neighbourhood(self, best: list[int]) -> tuple[str, set[Key]]:
         """Meetings to free; the rest stay where they are and CP-SAT finds the best schedule
