@@ -21,6 +21,7 @@ from mission_app.models import (
 )
 from mission_app.services.errors import NotFound, ValidationFailed
 from mission_app.services.keys import unique_key
+from mission_app.services.scheduling import build_problem
 from mission_app.services.timezones import check_timezone, to_utc
 
 
@@ -211,6 +212,17 @@ def save_window(
     window.venue_id, window.start_at, window.end_at = venue_id, start_utc, end_utc
     db.session.flush()
     return window
+
+
+def meetings_off_the_slots(mission: Mission) -> int:
+    """Scheduled meetings that no longer start on a slot of their venue's windows (a window was
+    moved or shortened after they were placed): the organiser should move them in the grid."""
+    mission_problem = build_problem(mission)
+    return sum(
+        1
+        for meeting in mission_problem.meetings_by_request.values()
+        if (meeting.venue_id, meeting.start_at) not in mission_problem.slot_by_start
+    )
 
 
 def delete_window(actor: User, window: MeetingWindow) -> None:

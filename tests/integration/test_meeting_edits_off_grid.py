@@ -8,6 +8,7 @@ import pytest
 from mission_app.extensions import db
 from mission_app.services.meeting_edits import EditRefused, add_meeting, move_meeting
 from mission_app.services.missions import save_window
+from tests.conftest import page_text
 from tests.integration import test_meeting_edits_service as edits
 from tests.integration.test_meeting_edits_service import HALF, NINE, _meeting, _place, english
 
@@ -127,3 +128,35 @@ def test_move_meeting_clear_of_an_off_grid_meeting_is_allowed(mission, organiser
         setup["venue"].id,
         1,
     )
+
+
+def test_save_window_leaving_meetings_off_the_slots_warns_how_many(logged_in, mission, setup):
+    _meeting(setup["requests"]["banque"], setup["venue"], NINE, table=1)
+    _meeting(setup["requests"]["maghreb"], setup["venue"], NINE + HALF, table=2)
+    window = setup["venue"].windows[0]
+    url = f"/missions/{mission.id}/legs/{setup['dakar'].id}/windows/{window.id}/edit"
+
+    moved = logged_in.post_form(
+        url,
+        {
+            "venue_id": str(setup["venue"].id),
+            "start": "2026-05-12T09:15",
+            "end": "2026-05-12T11:15",
+        },
+        follow_redirects=True,
+    )
+    back = logged_in.post_form(
+        url,
+        {
+            "venue_id": str(setup["venue"].id),
+            "start": "2026-05-12T09:00",
+            "end": "2026-05-12T11:00",
+        },
+        follow_redirects=True,
+    )
+
+    assert (
+        "2 rendez-vous planifiés ne commencent plus sur un créneau des plages de rendez-vous : "
+        "déplacez-les dans la grille du planning."
+    ) in page_text(moved)
+    assert "ne commence" not in page_text(back)

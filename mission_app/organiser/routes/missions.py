@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from mission_app.extensions import db
@@ -253,6 +254,18 @@ def _save_window(mission_id: int, leg_id: int, window_id: int | None):
         else:
             db.session.commit()
             flash(_("Meeting window saved."), "success")
+            off = service.meetings_off_the_slots(mission)
+            if off:
+                flash(
+                    ngettext(
+                        "%(num)d scheduled meeting no longer starts on a slot of the meeting "
+                        "windows: move it in the schedule grid.",
+                        "%(num)d scheduled meetings no longer start on a slot of the meeting "
+                        "windows: move them in the schedule grid.",
+                        off,
+                    ),
+                    "warning",
+                )
             return redirect(url_for("organiser.show_mission", mission_id=mission.id))
     return render_template(
         "organiser/missions/window_form.html",
