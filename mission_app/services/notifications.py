@@ -10,7 +10,9 @@ a time, each step committed by that edge:
    sends. The claim is a lease: `next_attempt_at` holds the time after which a message still
    "sending" (its worker died) goes back to pending (`release_stale_messages`).
 2. `build_message`: the exact bytes, built once and kept in `raw`, so that a retry sends the
-   same message with the same Message-ID.
+   same message with the same Message-ID. Unless the person's address changed since (a typo
+   corrected after a refusal): then the claim, or "Retry failed", takes the new address and
+   the message is built again, with a new Message-ID (`follow_current_address`).
 3. `SmtpTransport.send`, then `record_sent`, or `record_failure`: back to pending with a
    growing delay, or failed for good after MAIL_MAX_ATTEMPTS attempts or a permanent (5xx)
    refusal.

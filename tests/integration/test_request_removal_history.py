@@ -88,7 +88,7 @@ def test_matrix_toggle_refuses_removing_a_request_with_history(
     response = _toggle(logged_in, mission, setting["atlas"], setting["sonatel"])
 
     assert (
-        "La demande de Atlas Soft de rencontrer Sonatel ne peut pas être supprimée : "
+        "La demande de rendez-vous entre Atlas Soft et Sonatel ne peut pas être retirée : "
         f"{why}." in page_text(response)
     )
     db.session.expire_all()
@@ -121,7 +121,7 @@ def test_firm_page_refuses_unchecking_a_host_met_and_saves_nothing(logged_in, mi
 
     assert response.status_code == 200
     assert (
-        "La demande de Atlas Soft de rencontrer Sonatel ne peut pas être supprimée : "
+        "La demande de rendez-vous entre Atlas Soft et Sonatel ne peut pas être retirée : "
         "son rendez-vous a eu lieu." in page_text(response)
     )
     db.session.expire_all()
