@@ -56,6 +56,7 @@ def choices(pairs: dict | Iterable[tuple]) -> list[SelectChoice]:
     items = pairs.items() if isinstance(pairs, dict) else pairs
     return [SelectChoice(value, label) for value, label in items]
 
+
 # The mission day and after (day-of outcomes, follow-ups).
 OUTCOME_LABELS = {
     "held": _l("Held"),

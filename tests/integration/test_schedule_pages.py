@@ -59,7 +59,8 @@ def test_start_review_and_apply_a_schedule(logged_in, mission):
         token_from=response.headers["Location"],
         follow_redirects=True,
     )
-    assert "Planning enregistré : 6 nouveaux rendez-vous, 0 déplacé, 0 annulé." in page_text(applied)
+    saved = "Planning enregistré : 6 nouveaux rendez-vous, 0 déplacé, 0 annulé."
+    assert saved in page_text(applied)
     assert _scheduled_count() == 6
     assert run.status == "applied"
 
