@@ -97,6 +97,10 @@ class Person(db.Model):
     token_issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The last published version of the schedule this person opened in the portal.
     seen_publication_number: Mapped[int | None] = mapped_column()
+    # The version seen before that one, and when that one was first opened: the portal keeps
+    # showing the changes between them for a while, in case a mail scanner opened the link first.
+    previous_seen_publication_number: Mapped[int | None] = mapped_column()
+    seen_publication_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     mission: Mapped[Mission] = relationship(back_populates="people")
     organisation: Mapped[Organisation] = relationship(back_populates="people")

@@ -28,7 +28,7 @@ meeting's own sequence), so that calendars replace the event they hold under the
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, update
@@ -58,6 +58,8 @@ from mission_app.services.errors import ValidationFailed
 from mission_app.services.meeting_edits import lock_mission
 
 NOTE_MAX_LENGTH = 500
+# How long the portal keeps listing a version's changes after it was first opened.
+CHANGES_STAY_VISIBLE = timedelta(hours=72)
 KIND_ORDER = ("added", "moved", "changed", "restored", "cancelled")
 
 
@@ -355,14 +357,25 @@ def portal_version(
     latest = latest_publication(mission)
     if latest is None:
         return None
+    now = utcnow()
     seen = person.seen_publication_number
+    if (
+        seen == latest.number
+        and person.previous_seen_publication_number is not None
+        and person.seen_publication_at is not None
+        and now - person.seen_publication_at < CHANGES_STAY_VISIBLE
+    ):
+        # opened already, maybe by a mail scanner: the same changes stay listed for a while
+        seen = person.previous_seen_publication_number
     if since is not None and 0 <= since < latest.number:
         seen = since
     changes = []
     if seen is not None and seen < latest.number:
         changes = changes_for_person(mission, person, seen, latest.number)
     if person.seen_publication_number != latest.number:
+        person.previous_seen_publication_number = person.seen_publication_number
         person.seen_publication_number = latest.number
+        person.seen_publication_at = now
         db.session.flush()
     return PortalVersion(latest.number, latest.published_at, seen, changes)
 

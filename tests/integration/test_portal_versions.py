@@ -68,7 +68,7 @@ def test_first_visit_shows_the_version_without_a_list_of_changes(client, publish
     assert salma.seen_publication_number == 1
 
 
-def test_changes_since_the_last_visit_are_shown_once(client, published):
+def test_changes_since_the_last_visit_stay_listed_for_three_days(client, published):
     mission, venue, atlas, salma, hassan, meetings = published
     client.get(f"/p/{salma.access_token}")  # she sees version 1
     _second_version(*published)
@@ -86,10 +86,17 @@ def test_changes_since_the_last_visit_are_shown_once(client, published):
     page = response.get_data(as_text=True)
     assert 'href="?lang=ar&amp;since=1"' in page  # the other language shows the same changes
     db.session.refresh(salma)
-    assert salma.seen_publication_number == 2
+    assert (salma.seen_publication_number, salma.previous_seen_publication_number) == (2, 1)
+    # opened again the next day (or opened first by a mail scanner): still listed
     again = visible(client.get(f"/p/{salma.access_token}"))
     assert "(version 2)" in again
-    assert "Ce qui a changé" not in again
+    assert "Ce qui a changé pour vous depuis votre dernière visite Annulé Orange" in again
+    # three days after version 2 was first opened, the list has been seen
+    salma.seen_publication_at -= timedelta(hours=72, minutes=1)
+    db.session.commit()
+    later = visible(client.get(f"/p/{salma.access_token}"))
+    assert "(version 2)" in later
+    assert "Ce qui a changé" not in later
     arabic = visible(client.get(f"/p/{salma.access_token}?lang=ar&since=1"))
     assert "ما الذي تغيّر بالنسبة إليك منذ زيارتك الأخيرة أُلغي Orange Business" in arabic
     assert "نُقل Sonatel" in arabic
