@@ -33,9 +33,14 @@ def unique_key(model, mission_id: int, base: str) -> str:
             select(model.key).where(model.mission_id == mission_id, model.key.like(f"{slug}%"))
         )
     )
-    if slug not in taken:
-        return slug
-    n = 2
-    while f"{slug}-{n}" in taken:
-        n += 1
-    return f"{slug}-{n}"
+    return free_key(slug, taken)
+
+
+def free_key(base: str, taken: set[str]) -> str:
+    """`base` (at most 64 characters), or `base-2`, `base-3`… if taken; added to `taken`, so
+    that keys given out in one batch stay distinct."""
+    key, n = base[:64], 2
+    while key in taken:
+        key, n = f"{base[:58]}-{n}", n + 1
+    taken.add(key)
+    return key

@@ -35,7 +35,8 @@ from mission_app import scheduling
 from mission_app.extensions import db
 from mission_app.models import Activity, Leg, Meeting, MeetingRequest, Mission, User, Venue
 from mission_app.services.errors import DomainError, NotFound
-from mission_app.services.scheduling import MissionProblem, _free_key, build_problem
+from mission_app.services.keys import free_key
+from mission_app.services.scheduling import MissionProblem, build_problem
 from mission_app.services.timezones import format_local
 
 # Rules the service checks itself before asking find_conflicts (locks have their own message).
@@ -251,7 +252,7 @@ def add_meeting(
     meeting = Meeting(
         mission_id=mission.id,
         request_id=request.id,
-        key=_free_key(f"m-{request.key}", taken),
+        key=free_key(f"m-{request.key}", taken),
         status="scheduled",
         sequence=0,
     )

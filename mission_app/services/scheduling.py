@@ -26,6 +26,7 @@ from mission_app.models import (
     User,
 )
 from mission_app.services.errors import ValidationFailed
+from mission_app.services.keys import free_key
 from mission_app.services.meeting_requests import host_leg_id
 
 
@@ -264,7 +265,7 @@ def apply_schedule(
             meeting = Meeting(
                 mission_id=mission.id,
                 request_id=request.id,
-                key=_free_key(f"m-{request.key}", taken_keys),
+                key=free_key(f"m-{request.key}", taken_keys),
             )
             db.session.add(meeting)
         else:
@@ -277,14 +278,6 @@ def apply_schedule(
     # subset of it is conflict-free too, so the rows can be written in any order.
     db.session.flush()
     return changes
-
-
-def _free_key(base: str, taken: set[str]) -> str:
-    key, n = base[:64], 2
-    while key in taken:
-        key, n = f"{base[:58]}-{n}", n + 1
-    taken.add(key)
-    return key
 
 
 def empty_figures() -> scheduling.Figures:
