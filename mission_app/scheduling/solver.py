@@ -45,7 +45,7 @@ from .problem import (
     Unscheduled,
 )
 from .reasons import explain, taken_by
-from .table_repair import repair_tables
+from .table_repair import repair_tables, reseat_unnumbered
 from .tables import assign_tables
 
 EXACT_LIMIT = 12_000  # placements; above this, weight and fairness are solved by window first
@@ -689,6 +689,8 @@ def _finish(
     chosen = dict(chosen)
     chosen.update(index.locked)
     assignments = repair_tables(index, chosen, assign_tables(index, chosen))
+    reseated = {a.request_id for a in assignments if a.table == 0}
+    chosen, assignments, no_table = reseat_unnumbered(index, chosen, assignments)
     order = {r.id: i for i, r in enumerate(problem.requests)}
     assignments.sort(key=lambda a: order[a.request_id])
     schedulable = metrics.schedulable_weight(problem, index.candidates)
@@ -697,12 +699,23 @@ def _finish(
     weight = metrics.weight_of(problem, chosen)
     if status is None:
         status = "stopped" if run.stopped() else ("optimal" if run.proven else "feasible")
+    if reseated and status == "optimal":
+        status = "feasible"  # the proofs counted tables, and no numbering of them fitted
     unscheduled = []
     taken = taken_by(index, chosen)
     for r in problem.requests:
         if r.id in chosen:
             continue
-        if status == "infeasible":
+        if r.id in no_table:
+            unscheduled.append(
+                Unscheduled(
+                    r.id,
+                    "no_table",
+                    "At the times when all could meet, no single table stays free for the "
+                    "whole meeting: locked meetings hold their tables.",
+                )
+            )
+        elif status == "infeasible":
             unscheduled.append(
                 Unscheduled(r.id, "infeasible", "No schedule can hold every meeting.")
             )

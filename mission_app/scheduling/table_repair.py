@@ -3,8 +3,11 @@
 The solver only counts meetings against free tables. A meeting of several slots needs one table
 for all of them, and locked meetings sit at given tables, so handing out numbers in time order
 (tables.py) can leave a meeting without a table even though another numbering exists. For such a
-venue, this finds one with CP-SAT, keeping as many of the first numbers as it can. If there is
-none, the meeting keeps table 0 and `find_conflicts` reports it.
+venue, this finds one with CP-SAT, keeping as many of the first numbers as it can.
+
+When no numbering exists at all (a long meeting beside locked ones that hold their tables),
+`reseat_unnumbered` moves each meeting still without a table to the first place where both its
+people and one whole table are free, or leaves it out: a schedule never breaks a rule.
 """
 
 from __future__ import annotations
@@ -63,3 +66,75 @@ def repair_tables(
         Assignment(a.request_id, a.start_slot, a.venue_id, table_of[a.request_id])
         for a in assignments
     ]
+
+
+def reseat_unnumbered(
+    index: Index, chosen: dict[Key, Placement], assignments: list[Assignment]
+) -> tuple[dict[Key, Placement], list[Assignment], list[Key]]:
+    """`chosen` and `assignments` with every meeting that still has no table (table 0) placed
+    again, first fit, where its people and one table are free for its whole length; and the
+    meetings that fit nowhere, which are left out."""
+    unnumbered = [a.request_id for a in assignments if a.table == 0]
+    if not unnumbered:
+        return chosen, assignments, []
+    problem = index.problem
+    chosen = {r: p for r, p in chosen.items() if r not in set(unnumbered)}
+    seated = [a for a in assignments if a.table != 0]
+    busy: dict[Key, set[int]] = defaultdict(set)  # person -> points in meetings
+    table_points: dict[tuple[Key, int], set[int]] = defaultdict(set)
+    for a in seated:
+        p = chosen[a.request_id]
+        for person_id in problem.request_by_id[a.request_id].attendees:
+            busy[person_id].update(p.points)
+        table_points[(a.venue_id, a.table)].update(p.points)
+    rank = index.rank
+    before: dict[Key, list[Key]] = defaultdict(list)
+    after: dict[Key, list[Key]] = defaultdict(list)
+    for prec in problem.precedences:
+        before[prec.after_id].append(prec.before_id)
+        after[prec.before_id].append(prec.after_id)
+
+    def in_order(request_id: Key, p: Placement) -> bool:
+        earlier = (chosen[o] for o in before[request_id] if o in chosen)
+        later = (chosen[o] for o in after[request_id] if o in chosen)
+        return all(rank[q.end] <= rank[p.start] for q in earlier) and all(
+            rank[p.end] <= rank[q.start] for q in later
+        )
+
+    left_out: list[Key] = []
+    # locked meetings first, and only where they are
+    by_priority = sorted(
+        unnumbered,
+        key=lambda r: (r not in index.locked, problem.request_by_id[r].priority),
+    )
+    for request_id in by_priority:
+        request = problem.request_by_id[request_id]
+        place = None
+        locked = index.locked.get(request_id)
+        for p in [locked] if locked else index.candidates.get(request_id, ()):
+            if any(not busy[a].isdisjoint(p.points) for a in request.attendees):
+                continue
+            if not in_order(request_id, p):
+                continue
+            venue = problem.venue_by_id.get(p.venue_id)
+            table = next(
+                (
+                    t
+                    for t in range(1, (venue.tables if venue else 0) + 1)
+                    if table_points[(p.venue_id, t)].isdisjoint(p.points)
+                ),
+                None,
+            )
+            if table is not None:
+                place = (p, table)
+                break
+        if place is None:
+            left_out.append(request_id)
+            continue
+        p, table = place
+        chosen[request_id] = p
+        seated.append(Assignment(request_id, p.start_slot, p.venue_id, table))
+        for person_id in request.attendees:
+            busy[person_id].update(p.points)
+        table_points[(p.venue_id, table)].update(p.points)
+    return chosen, seated, left_out

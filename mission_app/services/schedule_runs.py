@@ -250,6 +250,10 @@ def unscheduled_reason(item: dict, names: dict[int, str]) -> str:
             "table was taken; other requests came first.",
             people=people or _l("the attendees"),
         ),
+        "no_table": _l(
+            "At the times when all could meet, no single table stays free for the whole "
+            "meeting: locked meetings hold their tables."
+        ),
     }
     reason = reasons.get(item.get("code"))
     return str(reason) if reason is not None else item["reason"]
