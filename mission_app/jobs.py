@@ -62,7 +62,7 @@ def execute_schedule_run(run_id: int) -> None:
             stop=stop,
         )
         watcher.start()
-        solution = scheduling.solve(mission_problem.problem, options)
+        solution = scheduling.solve(mission_problem.to_solve(), options)
         watcher.finish()
         db.session.refresh(run)
         schedule_runs.store_result(run, solution, mission_problem.slot_times, stopped=stop.is_set())

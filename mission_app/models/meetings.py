@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
@@ -119,6 +120,9 @@ class Meeting(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     locked: Mapped[bool] = mapped_column(default=False)
+    # Cancelled by an organiser (not dropped by a scheduler run): runs leave the request alone
+    # until the meeting is restored or the request is placed again by hand.
+    cancelled_by_hand: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Bumped on every change of time, place or people, for calendar clients (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
     # Held or no-show, recorded on the day (None: not recorded yet).

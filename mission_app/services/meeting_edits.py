@@ -151,6 +151,7 @@ def cancel_meeting(
     if meeting.status == "cancelled":
         raise EditRefused(_l("This meeting is already cancelled."), meeting_id=meeting.id)
     meeting.status = "cancelled"
+    meeting.cancelled_by_hand = True  # scheduler runs leave the request alone from now on
     meeting.outcome = None
     meeting.sequence += 1
     edit.flush(meeting.id)
@@ -189,6 +190,7 @@ def restore_meeting(
     )
     edit.check({meeting.request_id: target}, meeting.id)
     meeting.status = "scheduled"
+    meeting.cancelled_by_hand = False
     edit.place(meeting, target, bump=False)
     meeting.sequence += 1
     edit.flush(meeting.id)
@@ -258,6 +260,11 @@ def add_meeting(
     )
     db.session.add(meeting)
     edit.place(meeting, target, bump=False)
+    # placed again: scheduler runs take care of this request from now on
+    for cancelled in db.session.scalars(
+        select(Meeting).where(Meeting.request_id == request.id, Meeting.cancelled_by_hand)
+    ):
+        cancelled.cancelled_by_hand = False
     edit.flush(None)
     return meeting
 

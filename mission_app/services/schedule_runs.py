@@ -231,6 +231,21 @@ def review_run(mission: Mission, run: ScheduleRun) -> RunReview:
         for item in run.unscheduled or ()
         if item["request"] in requests
     ]
+    placed = {change.request_id for change in changes}
+    unscheduled += [
+        (
+            requests[request_id].delegation.name,
+            requests[request_id].host.name,
+            str(
+                _l(
+                    "Its meeting was cancelled by hand, so runs leave it off the schedule: "
+                    "restore that meeting or place the request in the grid."
+                )
+            ),
+        )
+        for request_id in mission_problem.held_back
+        if request_id in requests and request_id not in placed
+    ]
     return RunReview(rows, unscheduled)
 
 

@@ -7,10 +7,11 @@ it and compares the result with the meetings in the database; `apply_schedule` w
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from mission_app import scheduling
@@ -38,6 +39,17 @@ class MissionProblem:
     slot_times: dict[int, tuple[datetime, datetime]]
     slot_by_start: dict[tuple[int, datetime], int]  # (venue id, start) -> slot index
     meetings_by_request: dict[int, Meeting]  # the current scheduled meeting of each request
+    # requests whose meeting an organiser cancelled: runs leave them off the schedule
+    held_back: list[int] = field(default_factory=list)
+
+    def to_solve(self) -> scheduling.Problem:
+        """The problem a scheduler run solves: without the requests held back. (Edits and
+        checks use the whole problem: an organiser may still place those requests by hand.)"""
+        if not self.held_back:
+            return self.problem
+        held_back = set(self.held_back)
+        requests = tuple(r for r in self.problem.requests if r.id not in held_back)
+        return dataclasses.replace(self.problem, requests=requests)
 
 
 @dataclass(frozen=True)
@@ -89,11 +101,20 @@ def build_problem(mission: Mission) -> MissionProblem:
             .order_by(MeetingRequest.id)
         )
     )
-    scheduled = list(
+    meetings = list(
         db.session.scalars(
-            select(Meeting).where(Meeting.mission_id == mission.id, Meeting.status == "scheduled")
+            select(Meeting).where(
+                Meeting.mission_id == mission.id,
+                or_(Meeting.status == "scheduled", Meeting.cancelled_by_hand),
+            )
         )
     )
+    scheduled = [m for m in meetings if m.status == "scheduled"]
+    # A request whose meeting an organiser cancelled stays off scheduler runs until it is placed
+    # again (restored, or by hand).
+    held_back = {m.request_id for m in meetings if m.status == "cancelled"} - {
+        m.request_id for m in scheduled
+    }
 
     slots: list[scheduling.Slot] = []
     windows: list[scheduling.Window] = []
@@ -185,6 +206,7 @@ def build_problem(mission: Mission) -> MissionProblem:
         slot_times={s.index: (s.start, s.end) for s in slots},
         slot_by_start=slot_by_start,
         meetings_by_request={m.request_id: m for m in scheduled},
+        held_back=sorted(held_back),
     )
 
 
@@ -219,7 +241,7 @@ def propose_schedule(
     actor: User, mission: Mission, options: scheduling.SolveOptions
 ) -> ScheduleProposal:
     mission_problem = build_problem(mission)
-    solution = scheduling.solve(mission_problem.problem, options)
+    solution = scheduling.solve(mission_problem.to_solve(), options)
     return ScheduleProposal(solution, compare(mission_problem, solution))
 
 
@@ -255,6 +277,7 @@ def apply_schedule(
     for change in changes:
         if change.kind == "dropped":
             change.before.sequence += 1
+            change.before.cancelled_by_hand = False  # dropped by the run: a later run may place it
         if change.kind not in ("new", "moved"):
             continue
         assignment = change.after
