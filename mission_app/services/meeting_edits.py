@@ -345,6 +345,16 @@ class _Edit:
                 ),
                 meeting_id=meeting.id,
             )
+        if meeting.outcome is not None:
+            # it took place (or was missed) at that time and place: moving it would rewrite that
+            raise EditRefused(
+                _l(
+                    "%(pair)s is already recorded as held or no-show: undo that on the day "
+                    "sheet first.",
+                    pair=self.pair(meeting.request_id),
+                ),
+                meeting_id=meeting.id,
+            )
         if meeting.locked:
             pair = self.pair(meeting.request_id)
             raise EditRefused(

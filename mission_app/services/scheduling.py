@@ -186,7 +186,8 @@ def build_problem(mission: Mission) -> MissionProblem:
                     start_slot,
                     meeting.venue_id,
                     meeting.table_number,
-                    locked=meeting.locked,
+                    # a meeting recorded as held or missed stays where it happened
+                    locked=meeting.locked or meeting.outcome is not None,
                     published=True,
                 )
             )

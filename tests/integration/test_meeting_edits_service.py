@@ -443,6 +443,34 @@ def test_move_meeting_that_is_locked_is_refused_until_unlocked(mission, organise
     assert _place(banque) == (NINE + HALF, NINE + 2 * HALF, setup["venue"].id, 1, "scheduled", 1, 3)
 
 
+def test_move_meeting_recorded_as_held_is_refused_and_runs_keep_it_in_place(
+    mission, organiser, setup
+):
+    banque = _meeting(setup["requests"]["banque"], setup["venue"], NINE, outcome="held")
+    db.session.commit()
+
+    with pytest.raises(EditRefused) as refused:
+        move_meeting(
+            mission,
+            organiser,
+            banque.id,
+            expected_version=1,
+            start_at=NINE + HALF,
+            venue_id=setup["venue"].id,
+            table_number=1,
+        )
+    db.session.rollback()
+
+    assert english(refused.value.message) == (
+        "Atlas Logiciels – Banque du Cap is already recorded as held or no-show: undo that on "
+        "the day sheet first."
+    )
+    assert _place(banque)[:2] == (NINE, NINE + HALF)
+    # and a scheduler run treats it as locked: it happened there
+    existing = build_problem(mission).problem.existing_by_request[banque.request_id]
+    assert existing.locked
+
+
 def test_move_meeting_out_of_a_conflict_is_allowed_while_another_stays(mission, organiser, setup):
     # Karim Benali is double-booked at 09:00; Nadia's meeting clashes with Awa's at 10:00.
     banque = _meeting(setup["requests"]["banque"], setup["venue"], NINE, table=1)
