@@ -53,10 +53,14 @@ class Config:
 
     # Outgoing e-mail: participants are told when a publication changes their agenda. With no
     # settings, the app hands messages to an SMTP server on this machine (port 25), without
-    # TLS or login. MAIL_USE_TLS asks for STARTTLS (usually with MAIL_PORT=587).
+    # TLS or login. MAIL_USE_TLS asks for STARTTLS (usually with MAIL_PORT=587); MAIL_USE_SSL
+    # for TLS from the first byte (usually MAIL_PORT=465). The server's certificate is always
+    # checked, against the system's authorities or those in MAIL_TLS_CA_FILE (a private CA).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_TLS_CA_FILE = os.environ.get("MAIL_TLS_CA_FILE") or None
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import email
 import socket
+import ssl
+import subprocess
 import threading
 from dataclasses import dataclass
 from email import policy
@@ -25,6 +27,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    encrypted: bool = False  # the session ran over TLS (STARTTLS or from the first byte)
 
     @property
     def message(self) -> EmailMessage:
@@ -52,7 +55,12 @@ class RecordingHandler:
                     return f"{self.refuse_code} 5.1.1 No such mailbox"
                 return f"{self.refuse_code} 4.3.0 Mailbox busy, try again later"
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    envelope.original_content,
+                    encrypted=server.transport.get_extra_info("ssl_object") is not None,
+                )
             )
         return "250 2.0.0 OK"
 
@@ -63,13 +71,35 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class SmtpServer:
-    """With `login` (user, password), the server asks for that login (without TLS)."""
+def self_signed_certificate(directory) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, made by openssl for this test only."""
+    cert, key = str(directory / "smtp-cert.pem"), str(directory / "smtp-key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
 
-    def __init__(self, login: tuple[str, str] | None = None):
+
+class SmtpServer:
+    """With `login` (user, password), the server asks for that login (without TLS). With `tls`
+    ("starttls" or "implicit") and `certificate` (cert and key files), it speaks TLS: STARTTLS
+    is then required before anything is sent."""
+
+    def __init__(
+        self,
+        login: tuple[str, str] | None = None,
+        tls: str | None = None,
+        certificate: tuple[str, str] | None = None,
+    ):
         self.handler = RecordingHandler()
         self.port = free_port()
         self.login = login
+        self.tls = tls
+        self.certificate = certificate
         self.controller: Controller | None = None
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
@@ -85,6 +115,13 @@ class SmtpServer:
                 "auth_required": True,
                 "auth_require_tls": False,
             }
+        if self.tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.certificate)
+            if self.tls == "implicit":
+                options["ssl_context"] = context
+            else:
+                options.update(tls_context=context, require_starttls=True)
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
 

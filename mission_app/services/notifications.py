@@ -82,12 +82,14 @@ PortalUrl = Callable[[Person], "str | None"]
 class MailSettings:
     server: str
     port: int
-    use_tls: bool
+    use_tls: bool  # STARTTLS
     username: str
     password: str
     sender: str  # "Name <address>" or an address
     timeout: float
     max_attempts: int
+    use_ssl: bool = False  # TLS from the first byte (port 465)
+    ca_file: str | None = None  # authorities to check the server against (default: the system's)
 
     @classmethod
     def from_config(cls, config) -> MailSettings:
@@ -100,6 +102,8 @@ class MailSettings:
             sender=config["MAIL_DEFAULT_SENDER"],
             timeout=float(config["MAIL_TIMEOUT_SECONDS"]),
             max_attempts=max(1, int(config["MAIL_MAX_ATTEMPTS"])),
+            use_ssl=bool(config.get("MAIL_USE_SSL", False)),
+            ca_file=config.get("MAIL_TLS_CA_FILE") or None,
         )
 
     @property
@@ -165,10 +169,16 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings
-        connection = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
+        context = ssl.create_default_context(cafile=settings.ca_file)
+        if settings.use_ssl:
+            connection = smtplib.SMTP_SSL(
+                settings.server, settings.port, timeout=settings.timeout, context=context
+            )
+        else:
+            connection = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
         try:
-            if settings.use_tls:
-                connection.starttls(context=ssl.create_default_context())
+            if settings.use_tls and not settings.use_ssl:
+                connection.starttls(context=context)
             if settings.username:
                 connection.login(settings.username, settings.password)
         except BaseException:
