@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-run}" = "test" ]; then
   # chromium: browser tests; poppler-utils: PDF checks (pdftotext, pdffonts, pdftoppm);
-  # python3-gi + gir1.2-ical-3.0: libical, an independent calendar parser for the tests.
-  packages+=(chromium poppler-utils python3-gi gir1.2-ical-3.0)
+  # python3-gi + gir1.2-ical-3.0: libical, an independent calendar parser for the tests;
+  # openssl: a certificate for the test SMTP server's TLS.
+  packages+=(chromium poppler-utils python3-gi gir1.2-ical-3.0 openssl)
 fi
 
 missing=()
