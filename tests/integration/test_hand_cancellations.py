@@ -7,13 +7,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from mission_app.extensions import db
-from mission_app.jobs import execute_schedule_run
 from mission_app.models import Meeting, ScheduleRun
 from mission_app.services import schedule_runs
 from mission_app.services.meeting_edits import add_meeting, cancel_meeting, restore_meeting
 from tests import factories
 from tests.conftest import page_text
 from tests.integration.test_schedule_pages import _requests_to_schedule, _scheduled_count
+from tests.integration.test_schedule_run_staleness import _computed_run
 
 HELD_BACK = (
     "Son rendez-vous a été annulé à la main, le calcul ne le replace donc pas : rétablissez "
@@ -22,20 +22,9 @@ HELD_BACK = (
 
 
 def _run_and_apply(mission) -> ScheduleRun:
-    run = schedule_runs.start_run(None, mission, time_limit=10, fresh=False)
-    db.session.commit()
-    execute_schedule_run(run.id)
-    db.session.refresh(run)
+    run = _computed_run(mission)
     schedule_runs.apply_run(None, mission, run)
     db.session.commit()
-    return run
-
-
-def _computed_run(mission) -> ScheduleRun:
-    run = schedule_runs.start_run(None, mission, time_limit=10, fresh=False)
-    db.session.commit()
-    execute_schedule_run(run.id)
-    db.session.refresh(run)
     return run
 
 
