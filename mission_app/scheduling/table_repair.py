@@ -78,7 +78,8 @@ def reseat_unnumbered(
     if not unnumbered:
         return chosen, assignments, []
     problem = index.problem
-    chosen = {r: p for r, p in chosen.items() if r not in set(unnumbered)}
+    taken_out = set(unnumbered)
+    chosen = {r: p for r, p in chosen.items() if r not in taken_out}
     seated = [a for a in assignments if a.table != 0]
     busy: dict[Key, set[int]] = defaultdict(set)  # person -> points in meetings
     table_points: dict[tuple[Key, int], set[int]] = defaultdict(set)
