@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from mission_app import scheduling
@@ -68,16 +69,26 @@ def start_run(actor: User, mission: Mission, *, time_limit: int, fresh: bool) ->
 
 
 def schedule_fingerprint(mission: Mission) -> str:
-    """What changes whenever a meeting of the mission is added, deleted or changed in any way
-    (every ORM update bumps Meeting.lock_version): "count:sum of versions:largest id"."""
-    count, versions, largest = db.session.execute(
+    """A digest of what a scheduler run starts from: every meeting of the mission, where and
+    when it is, and whether it is scheduled, locked or cancelled by hand. What happens on the
+    day (held, no-show) is left out: organisers mark it all day long, and `apply_schedule`
+    refuses to move such a meeting anyway."""
+    rows = db.session.execute(
         select(
-            func.count(Meeting.id),
-            func.coalesce(func.sum(Meeting.lock_version), 0),
-            func.coalesce(func.max(Meeting.id), 0),
-        ).where(Meeting.mission_id == mission.id)
-    ).one()
-    return f"{count}:{versions}:{largest}"
+            Meeting.id,
+            Meeting.request_id,
+            Meeting.status,
+            Meeting.start_at,
+            Meeting.end_at,
+            Meeting.venue_id,
+            Meeting.table_number,
+            Meeting.locked,
+            Meeting.cancelled_by_hand,
+        )
+        .where(Meeting.mission_id == mission.id)
+        .order_by(Meeting.id)
+    ).all()
+    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
 
 
 def request_stop(actor: User, run: ScheduleRun) -> None:

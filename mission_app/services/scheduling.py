@@ -8,9 +8,11 @@ it and compares the result with the meetings in the database; `apply_schedule` w
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +31,8 @@ from mission_app.models import (
 from mission_app.services.errors import ValidationFailed
 from mission_app.services.keys import free_key
 from mission_app.services.meeting_requests import host_leg_id
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -252,10 +256,18 @@ def apply_schedule(
     """Write a schedule: new meetings created, moved ones updated (SEQUENCE bumped), dropped
     ones cancelled. Meetings keep their rows, so their calendar UIDs never change."""
     mission_problem = build_problem(mission)
+    _refuse_moving_what_happened(mission_problem, assignments)
     conflicts = scheduling.find_conflicts(mission_problem.problem, assignments)
     if conflicts:
-        # The mission changed since the schedule was computed: refuse, and say what breaks.
-        raise ValidationFailed({"": [conflict.message for conflict in conflicts]})
+        # The mission changed since the schedule was computed (availability, activities,
+        # requests): the conflicts' own words are for developers, the organiser gets what to do.
+        log.info("schedule refused: %s", "; ".join(c.message for c in conflicts[:5]))
+        raise ValidationFailed(
+            _l(
+                "The mission changed since this schedule was computed (availability, activities "
+                "or requests), so it no longer fits: compute a new one."
+            )
+        )
     solution = scheduling.Solution(tuple(assignments), (), empty_figures())
     changes = compare(mission_problem, solution)
     moving = [c.before for c in changes if c.kind in ("moved", "dropped")]
@@ -302,6 +314,32 @@ def apply_schedule(
     # subset of it is conflict-free too, so the rows can be written in any order.
     db.session.flush()
     return changes
+
+
+def _refuse_moving_what_happened(
+    mission_problem: MissionProblem, assignments: list[scheduling.Assignment]
+) -> None:
+    """A meeting recorded as held or no-show after the schedule was computed stays where it
+    took place: a schedule that moves or drops it is refused."""
+    placed = {a.request_id: a for a in assignments}
+    times = mission_problem.slot_times
+    for request_id, meeting in mission_problem.meetings_by_request.items():
+        if meeting.outcome is None:
+            continue
+        after = placed.get(request_id)
+        if (
+            after is None
+            or times[after.start_slot][0] != meeting.start_at
+            or after.venue_id != meeting.venue_id
+            or after.table != meeting.table_number
+        ):
+            raise ValidationFailed(
+                _l(
+                    "%(pair)s was recorded as held or no-show after this schedule was computed, "
+                    "which would move it: compute a new one.",
+                    pair=f"{meeting.request.delegation.name} – {meeting.request.host.name}",
+                )
+            )
 
 
 def empty_figures() -> scheduling.Figures:

@@ -2,6 +2,7 @@
 in the grid since it started (a hand cancellation, a move) are never silently undone."""
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from mission_app.extensions import db
 from mission_app.jobs import execute_schedule_run
@@ -85,3 +86,52 @@ def test_apply_run_after_a_meeting_was_deleted_and_another_added_is_refused(logg
     db.session.commit()
 
     assert STALE in page_text(_apply(logged_in, mission, second))
+
+
+def test_apply_run_after_a_meeting_was_marked_held_on_the_day_saves_it(logged_in, mission):
+    """Outcomes are recorded all day long: they do not make a run stale."""
+    _requests_to_schedule(mission)
+    _apply(logged_in, mission, _computed_run(mission))
+    second = _computed_run(mission)
+    meeting = _first_scheduled()
+    meeting.outcome = "held"
+    db.session.commit()
+
+    page = page_text(_apply(logged_in, mission, second))
+
+    assert "Planning enregistré : 0 nouveau rendez-vous, 0 déplacé, 0 annulé." in page
+    db.session.refresh(meeting)
+    assert (meeting.outcome, meeting.status) == ("held", "scheduled")
+
+
+def test_apply_run_that_would_move_a_meeting_marked_held_since_is_refused(logged_in, mission):
+    _requests_to_schedule(mission)
+    _apply(logged_in, mission, _computed_run(mission))
+    second = _computed_run(mission)
+    meeting = _first_scheduled()
+    where = (meeting.start_at, meeting.table_number)
+    # the run had moved that meeting to another table (as a run may, before the mark)
+    moved = next(a for a in second.assignments if a["request"] == meeting.request_id)
+    other_table = 2 if moved["table"] == 1 else 1
+    taken = {(a["start"], a["table"]) for a in second.assignments}
+    if (moved["start"], other_table) in taken:
+        swapped = next(
+            a
+            for a in second.assignments
+            if (a["start"], a["table"]) == (moved["start"], other_table)
+        )
+        swapped["table"] = moved["table"]
+    moved["table"] = other_table
+    flag_modified(second, "assignments")
+    meeting.outcome = "held"
+    db.session.commit()
+
+    page = page_text(_apply(logged_in, mission, second))
+
+    pair = f"{meeting.request.delegation.name} – {meeting.request.host.name}"
+    assert (
+        f"{pair} a été noté comme tenu ou absent après le calcul de ce planning, qui le "
+        "déplacerait : relancez le calcul." in " ".join(page.split())
+    )
+    db.session.refresh(meeting)
+    assert (meeting.start_at, meeting.table_number) == where

@@ -132,10 +132,13 @@ def test_applying_a_schedule_that_no_longer_fits_is_refused(app_ctx):
         )
     )
     db.session.commit()
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as refused:
         apply_schedule(None, mission, list(proposal.solution.assignments))
     db.session.rollback()
     assert db.session.scalars(select(Meeting)).all() == []
+    # what to do, not the checker's internal words
+    assert "so it no longer fits: compute a new one" in str(refused.value)
+    assert "request" not in str(refused.value).split("(")[0]
 
 
 def test_dropped_meeting_is_cancelled_with_a_higher_sequence(app_ctx):
