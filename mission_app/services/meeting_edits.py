@@ -190,7 +190,7 @@ def restore_meeting(
     )
     edit.check({meeting.request_id: target}, meeting.id)
     meeting.status = "scheduled"
-    meeting.cancelled_by_hand = False
+    clear_hand_cancellations(meeting.request_id)
     edit.place(meeting, target, bump=False)
     meeting.sequence += 1
     edit.flush(meeting.id)
@@ -260,13 +260,18 @@ def add_meeting(
     )
     db.session.add(meeting)
     edit.place(meeting, target, bump=False)
-    # placed again: scheduler runs take care of this request from now on
-    for cancelled in db.session.scalars(
-        select(Meeting).where(Meeting.request_id == request.id, Meeting.cancelled_by_hand)
-    ):
-        cancelled.cancelled_by_hand = False
+    clear_hand_cancellations(request.id)
     edit.flush(None)
     return meeting
+
+
+def clear_hand_cancellations(request_id: int) -> None:
+    """The request is placed again (restored, by hand or by a run): scheduler runs take care of
+    it from now on, whichever of its meetings an organiser had cancelled."""
+    for cancelled in db.session.scalars(
+        select(Meeting).where(Meeting.request_id == request_id, Meeting.cancelled_by_hand)
+    ):
+        cancelled.cancelled_by_hand = False
 
 
 # ----- shared steps ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from mission_app.extensions import db
 from mission_app.models import Meeting, ScheduleRun
 from mission_app.services import schedule_runs
 from mission_app.services.meeting_edits import add_meeting, cancel_meeting, restore_meeting
+from mission_app.services.scheduling import build_problem
 from tests import factories
 from tests.conftest import page_text
 from tests.integration.test_schedule_pages import _requests_to_schedule, _scheduled_count
@@ -131,3 +132,32 @@ def test_a_meeting_a_run_dropped_is_placed_again_by_a_later_run(mission):
 
 def _review(mission, run):
     return schedule_runs.review_run(mission, run).unscheduled
+
+
+def test_restoring_one_meeting_clears_the_mark_on_every_meeting_of_its_request(mission):
+    """Cancelled by hand, placed again by hand, that one cancelled too, then the first restored:
+    nothing of the request stays marked, so a meeting a run drops later is placed again."""
+    venue = _requests_to_schedule(mission)
+    _run_and_apply(mission)
+    first = _cancel_one(mission)
+    second = add_meeting(
+        mission,
+        None,
+        first.request_id,
+        start_at=first.start_at,
+        venue_id=venue.id,
+        table_number=first.table_number,
+    )
+    db.session.commit()
+    cancel_meeting(mission, None, second.id, second.lock_version)
+    db.session.commit()
+    db.session.refresh(first)
+
+    restore_meeting(mission, None, first.id, first.lock_version)
+    db.session.commit()
+
+    marked = db.session.scalars(
+        select(Meeting.id).where(Meeting.request_id == first.request_id, Meeting.cancelled_by_hand)
+    ).all()
+    assert marked == []
+    assert first.request_id not in build_problem(mission).held_back
