@@ -32,6 +32,11 @@ class Conflict:
     person_id: Key | None = None
     slot: int | None = None
 
+    @property
+    def identity(self) -> tuple:
+        """What makes a broken rule the same one in two schedules (before and after an edit)."""
+        return (self.rule, tuple(sorted(map(str, self.request_ids))), self.person_id, self.slot)
+
 
 def _span(problem: Problem, slots: tuple[int, ...]) -> tuple[datetime, datetime]:
     return problem.slot_by_index[slots[0]].start, problem.slot_by_index[slots[-1]].end

@@ -268,10 +268,12 @@ def add_meeting(
 def clear_hand_cancellations(request_id: int) -> None:
     """The request is placed again (restored, by hand or by a run): scheduler runs take care of
     it from now on, whichever of its meetings an organiser had cancelled."""
-    for cancelled in db.session.scalars(
-        select(Meeting).where(Meeting.request_id == request_id, Meeting.cancelled_by_hand)
-    ):
-        cancelled.cancelled_by_hand = False
+    # no autoflush: the edit's own changes go out in the same UPDATE (one version bump)
+    with db.session.no_autoflush:
+        for cancelled in db.session.scalars(
+            select(Meeting).where(Meeting.request_id == request_id, Meeting.cancelled_by_hand)
+        ):
+            cancelled.cancelled_by_hand = False
 
 
 # ----- shared steps ---------------------------------------------------------------------------
@@ -354,8 +356,8 @@ class _Edit:
             # it took place (or was missed) at that time and place: moving it would rewrite that
             raise EditRefused(
                 _l(
-                    "%(pair)s is already recorded as held or no-show: undo that on the day "
-                    "sheet first.",
+                    "%(pair)s is already recorded as held or no-show: set it back to “not "
+                    "recorded” on the day sheet first.",
                     pair=self.pair(meeting.request_id),
                 ),
                 meeting_id=meeting.id,
@@ -439,12 +441,12 @@ class _Edit:
         before_schedule = self.current()
         after_schedule = {**before_schedule, **targets}
         before = {
-            _key(c) for c in scheduling.find_conflicts(self.problem, before_schedule.values())
+            c.identity for c in scheduling.find_conflicts(self.problem, before_schedule.values())
         }
         new = [
             c
             for c in scheduling.find_conflicts(self.problem, after_schedule.values())
-            if c.rule not in _IGNORED_RULES and _key(c) not in before
+            if c.rule not in _IGNORED_RULES and c.identity not in before
         ]
         off_grid = self.off_grid_clashes(targets)
         if new or off_grid:
@@ -670,13 +672,3 @@ class _Edit:
                 [_l("The table or the request is already taken at that time.")],
                 meeting_id=meeting_id,
             ) from None
-
-
-def _key(conflict: scheduling.Conflict) -> tuple:
-    """What makes a broken rule the same before and after an edit."""
-    return (
-        conflict.rule,
-        tuple(sorted(map(str, conflict.request_ids))),
-        conflict.person_id,
-        conflict.slot,
-    )

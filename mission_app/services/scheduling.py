@@ -45,14 +45,17 @@ class MissionProblem:
     meetings_by_request: dict[int, Meeting]  # the current scheduled meeting of each request
     # requests whose meeting an organiser cancelled: runs leave them off the schedule
     held_back: list[int] = field(default_factory=list)
+    # requests whose meeting was held (or missed) where no slot can hold it now: runs keep it
+    frozen: list[int] = field(default_factory=list)
 
     def to_solve(self) -> scheduling.Problem:
-        """The problem a scheduler run solves: without the requests held back. (Edits and
-        checks use the whole problem: an organiser may still place those requests by hand.)"""
-        if not self.held_back:
+        """The problem a scheduler run solves: without the requests held back or frozen.
+        (Edits and checks use the whole problem: an organiser may still place held-back
+        requests by hand.)"""
+        left_alone = set(self.held_back) | set(self.frozen)
+        if not left_alone:
             return self.problem
-        held_back = set(self.held_back)
-        requests = tuple(r for r in self.problem.requests if r.id not in held_back)
+        requests = tuple(r for r in self.problem.requests if r.id not in left_alone)
         return dataclasses.replace(self.problem, requests=requests)
 
 
@@ -137,14 +140,34 @@ def build_problem(mission: Mission) -> MissionProblem:
             windows.append(scheduling.Window(window.id, leg.id, window.venue_id, tuple(indices)))
 
     people = []
-    people_of: dict[int, list[int]] = {}
+    people_of: dict[int, list[int]] = {
+        organisation.id: [person.id for person in organisation.people]
+        for organisation in organisations
+    }
     busy_in_activities: dict[int, set[int]] = {}
     for activity in activities:
         taken = {s.index for s in slots if s.start < activity.end_at and activity.start_at < s.end}
         for person in activity.attendees:
             busy_in_activities.setdefault(person.id, set()).update(taken)
+    # A meeting recorded as held or no-show that no slot can hold any more (its window moved,
+    # its request got longer) stays as it happened: runs leave its request alone, and its people
+    # are busy at the time it took.
+    request_by_id = {r.id: r for r in requests}
+    frozen: set[int] = set()
+    for meeting in scheduled:
+        if meeting.outcome is None or _fits_slots(
+            meeting, request_by_id[meeting.request_id], slots, windows, slot_by_start
+        ):
+            continue
+        frozen.add(meeting.request_id)
+        request = request_by_id[meeting.request_id]
+        attendees = [p.id for p in request.attendees] or (
+            people_of[request.delegation_id] + people_of[request.host_id]
+        )
+        taken = {s.index for s in slots if s.start < meeting.end_at and meeting.start_at < s.end}
+        for person_id in attendees:
+            busy_in_activities.setdefault(person_id, set()).update(taken)
     for organisation in organisations:
-        people_of[organisation.id] = [person.id for person in organisation.people]
         for person in organisation.people:
             busy = set(busy_in_activities.get(person.id, ()))
             if person.availabilities:
@@ -183,7 +206,7 @@ def build_problem(mission: Mission) -> MissionProblem:
     existing = []
     for meeting in scheduled:
         start_slot = slot_by_start.get((meeting.venue_id, meeting.start_at))
-        if start_slot is not None:
+        if start_slot is not None and meeting.request_id not in frozen:
             existing.append(
                 scheduling.ExistingMeeting(
                     meeting.request_id,
@@ -212,7 +235,19 @@ def build_problem(mission: Mission) -> MissionProblem:
         slot_by_start=slot_by_start,
         meetings_by_request={m.request_id: m for m in scheduled},
         held_back=sorted(held_back),
+        frozen=sorted(frozen),
     )
+
+
+def _fits_slots(meeting, request, slots, windows, slot_by_start) -> bool:
+    """Whether the meeting starts on a slot and ends where its request's length of slots does."""
+    start_slot = slot_by_start.get((meeting.venue_id, meeting.start_at))
+    if start_slot is None:
+        return False
+    window = next(w for w in windows if w.id == slots[start_slot].window_id)
+    position = window.slot_indices.index(start_slot)
+    taken = window.slot_indices[position : position + request.duration_slots]
+    return len(taken) == request.duration_slots and slots[taken[-1]].end == meeting.end_at
 
 
 def compare(mission_problem: MissionProblem, solution: scheduling.Solution) -> list[MeetingChange]:
@@ -236,8 +271,11 @@ def compare(mission_problem: MissionProblem, solution: scheduling.Solution) -> l
             and before.table_number == assignment.table
         )
         changes.append(MeetingChange(request_id, "kept" if same else "moved", before, assignment))
+    frozen = set(mission_problem.frozen)
     for request_id, before in mission_problem.meetings_by_request.items():
-        if request_id not in placed:
+        if request_id in frozen and request_id not in placed:
+            changes.append(MeetingChange(request_id, "kept", before, None))
+        elif request_id not in placed:
             changes.append(MeetingChange(request_id, "dropped", before, None))
     return changes
 
@@ -257,19 +295,10 @@ def apply_schedule(
     ones cancelled. Meetings keep their rows, so their calendar UIDs never change."""
     mission_problem = build_problem(mission)
     _refuse_moving_what_happened(mission_problem, assignments)
-    conflicts = scheduling.find_conflicts(mission_problem.problem, assignments)
-    if conflicts:
-        # The mission changed since the schedule was computed (availability, activities,
-        # requests): the conflicts' own words are for developers, the organiser gets what to do.
-        log.info("schedule refused: %s", "; ".join(c.message for c in conflicts[:5]))
-        raise ValidationFailed(
-            _l(
-                "The mission changed since this schedule was computed (availability, activities "
-                "or requests), so it no longer fits: compute a new one."
-            )
-        )
+    _refuse_new_conflicts(mission_problem, assignments)
     solution = scheduling.Solution(tuple(assignments), (), empty_figures())
     changes = compare(mission_problem, solution)
+    _refuse_tables_of_what_happened(mission_problem, changes)
     moving = [c.before for c in changes if c.kind in ("moved", "dropped")]
     # Free every table that changes hands first: the database refuses two scheduled meetings
     # at one table even for a moment, and a swap would pass through such a moment.
@@ -323,8 +352,9 @@ def _refuse_moving_what_happened(
     took place: a schedule that moves or drops it is refused."""
     placed = {a.request_id: a for a in assignments}
     times = mission_problem.slot_times
+    frozen = set(mission_problem.frozen)
     for request_id, meeting in mission_problem.meetings_by_request.items():
-        if meeting.outcome is None:
+        if meeting.outcome is None or (request_id in frozen and request_id not in placed):
             continue
         after = placed.get(request_id)
         if (
@@ -340,6 +370,77 @@ def _refuse_moving_what_happened(
                     pair=f"{meeting.request.delegation.name} – {meeting.request.host.name}",
                 )
             )
+
+
+def _refuse_new_conflicts(
+    mission_problem: MissionProblem, assignments: list[scheduling.Assignment]
+) -> None:
+    """Refuse a schedule that breaks a rule the saved one does not (the mission changed since it
+    was computed: availability, activities, requests). Rules already broken among meetings that
+    stay, such as two held meetings that clashed, do not block every later run."""
+    problem = mission_problem.problem
+    saved = [
+        scheduling.Assignment(request_id, start_slot, meeting.venue_id, meeting.table_number)
+        for request_id, meeting in mission_problem.meetings_by_request.items()
+        if (start_slot := mission_problem.slot_by_start.get((meeting.venue_id, meeting.start_at)))
+        is not None
+    ]
+    before = {c.identity for c in scheduling.find_conflicts(problem, saved)}
+    new = [c for c in scheduling.find_conflicts(problem, assignments) if c.identity not in before]
+    if not new:
+        return
+    # the checker's own words are for developers; the organiser gets the meetings and what to do
+    log.info("schedule refused: %s", "; ".join(c.message for c in new[:5]))
+    request_ids = list(dict.fromkeys(r for c in new for r in c.request_ids))[:3]
+    pairs = _pairs(request_ids)
+    raise ValidationFailed(
+        _l(
+            "The mission changed since this schedule was computed (availability, activities or "
+            "requests), so it no longer fits (%(meetings)s): compute a new one.",
+            meetings=", ".join(pairs[r] for r in request_ids if r in pairs),
+        )
+    )
+
+
+def _pairs(request_ids) -> dict[int, str]:
+    """ "Firm – Host" of each request, for messages."""
+    requests = db.session.scalars(
+        select(MeetingRequest)
+        .where(MeetingRequest.id.in_(list(request_ids)))
+        .options(selectinload(MeetingRequest.delegation), selectinload(MeetingRequest.host))
+    )
+    return {r.id: f"{r.delegation.name} – {r.host.name}" for r in requests}
+
+
+def _refuse_tables_of_what_happened(
+    mission_problem: MissionProblem, changes: list[MeetingChange]
+) -> None:
+    """The solver does not see the tables of frozen meetings (no slot holds them): refuse a
+    schedule that would seat another meeting at one of those tables while it took place."""
+    frozen = [mission_problem.meetings_by_request[r] for r in mission_problem.frozen]
+    if not frozen:
+        return
+    times = mission_problem.slot_times
+    for change in changes:
+        if change.kind not in ("new", "moved"):
+            continue
+        a = change.after
+        slots = mission_problem.problem.slots_of(change.request_id, a.start_slot)
+        start, end = times[slots[0]][0], times[slots[-1]][1]
+        for meeting in frozen:
+            if (meeting.venue_id, meeting.table_number) == (a.venue_id, a.table) and (
+                meeting.start_at < end and start < meeting.end_at
+            ):
+                pairs = _pairs([change.request_id, meeting.request_id])
+                raise ValidationFailed(
+                    _l(
+                        "%(pair)s would sit at table %(table)d while %(other)s, recorded as "
+                        "held or no-show, took place there: compute a new one.",
+                        pair=pairs.get(change.request_id, "?"),
+                        table=a.table,
+                        other=pairs.get(meeting.request_id, "?"),
+                    )
+                )
 
 
 def empty_figures() -> scheduling.Figures:
