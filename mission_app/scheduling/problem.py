@@ -222,8 +222,8 @@ class SolveOptions:
 class Unscheduled:
     """A request left out, with a reason an organiser can act on.
 
-    `code`: "no_window" | "never_available" | "no_common_time" | "full" | "infeasible" |
-    "not_solved". `people` names the attendees the reason is about.
+    `code`: "no_window" | "never_available" | "no_common_time" | "full" | "no_table" |
+    "infeasible" | "not_solved". `people` names the attendees the reason is about.
     """
 
     request_id: Key

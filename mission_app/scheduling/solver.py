@@ -689,7 +689,7 @@ def _finish(
     chosen = dict(chosen)
     chosen.update(index.locked)
     assignments = repair_tables(index, chosen, assign_tables(index, chosen))
-    reseated = {a.request_id for a in assignments if a.table == 0}
+    had_no_table = {a.request_id for a in assignments if a.table == 0}
     chosen, assignments, no_table = reseat_unnumbered(index, chosen, assignments)
     order = {r.id: i for i, r in enumerate(problem.requests)}
     assignments.sort(key=lambda a: order[a.request_id])
@@ -699,7 +699,7 @@ def _finish(
     weight = metrics.weight_of(problem, chosen)
     if status is None:
         status = "stopped" if run.stopped() else ("optimal" if run.proven else "feasible")
-    if reseated and status == "optimal":
+    if had_no_table and status == "optimal":
         status = "feasible"  # the proofs counted tables, and no numbering of them fitted
     unscheduled = []
     taken = taken_by(index, chosen)
@@ -712,7 +712,7 @@ def _finish(
                     r.id,
                     "no_table",
                     "At the times when all could meet, no single table stays free for the "
-                    "whole meeting: locked meetings hold their tables.",
+                    "whole meeting: meetings that stay in place hold their tables.",
                 )
             )
         elif status == "infeasible":

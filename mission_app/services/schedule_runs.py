@@ -278,7 +278,7 @@ def unscheduled_reason(item: dict, names: dict[int, str]) -> str:
         ),
         "no_table": _l(
             "At the times when all could meet, no single table stays free for the whole "
-            "meeting: locked meetings hold their tables."
+            "meeting: meetings that stay in place (locked, held or no-show) hold their tables."
         ),
     }
     reason = reasons.get(item.get("code"))

@@ -532,3 +532,25 @@ def test_cancel_from_a_stale_page_flashes_the_reason_on_the_grid(logged_in, miss
         "Ce rendez-vous a été modifié par quelqu’un d’autre entre-temps : rechargez la grille.",
     ]
     assert _place(meeting) == (NINE, 1, "scheduled", 2)
+
+
+def test_a_meeting_recorded_as_held_is_neither_draggable_nor_offered_to_move_or_swap(
+    logged_in, mission, setup
+):
+    held = _meeting(setup["requests"][0], setup["venue"], NINE, outcome="held")
+    other = _meeting(setup["requests"][1], setup["venue"], NINE + HALF, table=2)
+    db.session.commit()
+
+    grid = page_text(logged_in.get(_grid(mission, setup)))
+    edit = " ".join(
+        page_text(logged_in.get(f"/missions/{mission.id}/meetings/{held.id}/edit")).split()
+    )
+    other_edit = page_text(logged_in.get(f"/missions/{mission.id}/meetings/{other.id}/edit"))
+
+    card = re.search(rf'<div class="grid-meeting[^"]*" id="m{held.id}"[^>]*>', grid).group(0)
+    assert "draggable" not in card
+    assert "Ce rendez-vous est noté comme tenu ou absent : il reste là où il a eu lieu." in edit
+    assert f'action="/missions/{mission.id}/meetings/{held.id}/move"' not in edit
+    assert f'action="/missions/{mission.id}/meetings/{other.id}/move"' in other_edit
+    assert f'<option value="{held.id}:1" disabled>' in other_edit
+    assert "(déjà tenu ou absent)" in other_edit

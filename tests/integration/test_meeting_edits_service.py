@@ -462,8 +462,8 @@ def test_move_meeting_recorded_as_held_is_refused_and_runs_keep_it_in_place(
     db.session.rollback()
 
     assert english(refused.value.message) == (
-        "Atlas Logiciels – Banque du Cap is already recorded as held or no-show: undo that on "
-        "the day sheet first."
+        "Atlas Logiciels – Banque du Cap is already recorded as held or no-show: set it back "
+        "to “not recorded” on the day sheet first."
     )
     assert _place(banque)[:2] == (NINE, NINE + HALF)
     # and a scheduler run treats it as locked: it happened there
