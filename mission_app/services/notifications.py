@@ -169,22 +169,25 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings
-        context = ssl.create_default_context(cafile=settings.ca_file)
-        if settings.use_ssl:
+        if settings.use_ssl:  # it wins over STARTTLS when both are set: TLS from the first byte
             connection = smtplib.SMTP_SSL(
-                settings.server, settings.port, timeout=settings.timeout, context=context
+                settings.server, settings.port, timeout=settings.timeout, context=self._tls()
             )
         else:
             connection = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
         try:
             if settings.use_tls and not settings.use_ssl:
-                connection.starttls(context=context)
+                connection.starttls(context=self._tls())
             if settings.username:
                 connection.login(settings.username, settings.password)
         except BaseException:
             connection.close()
             raise
         return connection
+
+    def _tls(self) -> ssl.SSLContext:
+        """Checks the server's certificate, against MAIL_TLS_CA_FILE when set."""
+        return ssl.create_default_context(cafile=self.settings.ca_file)
 
     def close(self) -> None:
         if self.connection is not None:

@@ -57,13 +57,17 @@ def test_messages_go_out_encrypted_to_a_server_with_a_trusted_certificate(
         server.stop()
 
 
+@pytest.mark.parametrize(
+    ("mode", "settings"),
+    [("starttls", {"MAIL_USE_TLS": True}), ("implicit", {"MAIL_USE_SSL": True})],
+)
 def test_a_server_whose_certificate_is_not_trusted_gets_nothing_and_the_error_says_why(
-    app, mission, monkeypatch, certificate
+    app, mission, monkeypatch, certificate, mode, settings
 ):
-    server = SmtpServer(tls="implicit", certificate=certificate)
+    server = SmtpServer(tls=mode, certificate=certificate)
     server.start()
     try:
-        _point_app_at(app, monkeypatch, server, MAIL_USE_SSL=True)  # no CA file: not trusted
+        _point_app_at(app, monkeypatch, server, **settings)  # no CA file: not trusted
         _scenario(mission)
         _publish(mission)
 

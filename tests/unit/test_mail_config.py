@@ -15,10 +15,10 @@ READ = (
 )
 
 
-def _settings(**env) -> list:
+def _settings(read: str = READ, **env) -> list:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MAIL_")}
     output = subprocess.run(
-        [sys.executable, "-c", READ],
+        [sys.executable, "-c", read],
         env={**clean, **env},
         cwd=ROOT,
         capture_output=True,
@@ -54,4 +54,18 @@ def test_mail_settings_are_read_from_the_environment():
         "missions",
         "s3cret",
         "Agence <missions@agence.example>",
+    ]
+
+
+TLS_READ = (
+    "import json, config; c = config.Config; "
+    "print(json.dumps([c.MAIL_USE_SSL, c.MAIL_TLS_CA_FILE]))"
+)
+
+
+def test_tls_from_the_first_byte_and_a_private_ca_are_read_from_the_environment():
+    assert _settings(TLS_READ) == [False, None]
+    assert _settings(TLS_READ, MAIL_USE_SSL="1", MAIL_TLS_CA_FILE="/etc/agence/ca.pem") == [
+        True,
+        "/etc/agence/ca.pem",
     ]
