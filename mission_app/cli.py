@@ -165,7 +165,8 @@ def schedule_command(mission_id: int, time_limit: float, fresh: bool) -> None:
     """Schedule the mission's meetings in the foreground and save the result.
 
     Prints one line of JSON with the figures: weighted requests scheduled and the proven bound,
-    the smallest firm share, idle gaps, meetings new/moved/cancelled, seconds.
+    the smallest firm share, idle gaps, meetings new/moved/cancelled, requests held back
+    (their meeting was cancelled by hand), seconds.
     """
     mission = db.session.get(Mission, mission_id)
     if mission is None:
@@ -192,6 +193,7 @@ def schedule_command(mission_id: int, time_limit: float, fresh: bool) -> None:
                 "weight_requested": figures.weight_requested,
                 "scheduled": len(proposal.solution.assignments),
                 "unscheduled": len(proposal.solution.unscheduled),
+                "held_back": len(proposal.held_back),  # cancelled by hand: left off
                 "min_share": figures.min_share,
                 "idle_gaps": figures.idle_gaps,
                 "table_changes": figures.table_changes,

@@ -126,6 +126,7 @@ class UnplacedRequest:
     host: Organisation
     priority: int
     duration_slots: int
+    held_back: bool = False  # its meeting was cancelled by hand: runs leave it off
 
 
 @dataclass(frozen=True)
@@ -583,6 +584,7 @@ def load_grid(mission: Mission, leg_id: int | None = None, day: date | None = No
 def _unplaced(schedule: _Schedule, leg: Leg) -> list[UnplacedRequest]:
     met = {m.meeting.request_id for m in schedule.meetings if m.meeting.status == "scheduled"}
     organisations = schedule.organisations
+    held_back = set(schedule.mission_problem.held_back)
     out = [
         UnplacedRequest(
             r.id,
@@ -590,6 +592,7 @@ def _unplaced(schedule: _Schedule, leg: Leg) -> list[UnplacedRequest]:
             organisations[r.host_id],
             r.priority,
             r.duration_slots,
+            r.id in held_back,
         )
         for r in schedule.mission_problem.problem.requests
         if r.leg_id == leg.id and r.id not in met

@@ -71,6 +71,7 @@ class MeetingChange:
 class ScheduleProposal:
     solution: scheduling.Solution
     changes: list[MeetingChange] = field(default_factory=list)
+    held_back: list[int] = field(default_factory=list)  # left off: cancelled by hand
 
     def count(self, kind: str) -> int:
         return sum(1 for change in self.changes if change.kind == kind)
@@ -285,7 +286,9 @@ def propose_schedule(
 ) -> ScheduleProposal:
     mission_problem = build_problem(mission)
     solution = scheduling.solve(mission_problem.to_solve(), options)
-    return ScheduleProposal(solution, compare(mission_problem, solution))
+    return ScheduleProposal(
+        solution, compare(mission_problem, solution), list(mission_problem.held_back)
+    )
 
 
 def apply_schedule(

@@ -2,6 +2,7 @@
 the meeting is restored or the request is placed again by hand. Meetings a run dropped are not
 held back: a later run places them again when it can."""
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -161,3 +162,25 @@ def test_restoring_one_meeting_clears_the_mark_on_every_meeting_of_its_request(m
     ).all()
     assert marked == []
     assert first.request_id not in build_problem(mission).held_back
+
+
+def test_grid_and_command_line_say_which_requests_runs_leave_off(logged_in, mission, app):
+    venue = _requests_to_schedule(mission)
+    _run_and_apply(mission)
+    cancelled = _cancel_one(mission)
+    day = cancelled.start_at.date().isoformat()
+
+    grid = " ".join(
+        page_text(
+            logged_in.get(f"/missions/{mission.id}/grid?leg={venue.leg_id}&day={day}")
+        ).split()
+    )
+    result = app.test_cli_runner().invoke(
+        args=["mission", "schedule", str(mission.id), "--time-limit", "10"]
+    )
+
+    pair = f"{cancelled.request.delegation.name}</strong> – {cancelled.request.host.name}"
+    assert pair in grid
+    assert "· annulé à la main : le calcul ne le replace pas" in grid
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert (figures["held_back"], figures["scheduled"], figures["new"]) == (1, 5, 0)
