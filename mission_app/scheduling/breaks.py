@@ -242,6 +242,8 @@ class UnitModel:
         self.objective_terms: list = []
         breaks: dict[Key, cp_model.LinearExpr] = {}
         self.occ: dict[tuple[Key, Key], dict[int, object]] = {}
+        # person -> (window, start position -> "one block from there", extra, meetings)
+        self.packed: dict[Key, tuple[Key, dict[int, cp_model.IntVar], list, int]] = {}
         for person_id, window_ids in windows_of.items():
             n = meetings[person_id]
             terms = []
@@ -256,7 +258,7 @@ class UnitModel:
                 if n < 2 or not starts:
                     continue
                 if len(window_ids) == 1:
-                    terms.append(self._unary(occ, starts, n, fairness_d))
+                    terms.append(self._unary(person_id, window_id, occ, starts, n, fairness_d))
                 else:
                     used = m.new_bool_var("")
                     for s in starts:
@@ -347,7 +349,9 @@ class UnitModel:
             starts.append(s)
         return starts
 
-    def _unary(self, occ: dict[int, object], starts: list, n: int, d: int):
+    def _unary(
+        self, person_id: Key, window_id: Key, occ: dict[int, object], starts: list, n: int, d: int
+    ):
         m = self.model
         open_positions = [k for k, v in occ.items() if not (isinstance(v, int) and v == 0)]
         most = min(n - 1, max(0, (max(open_positions) - min(open_positions) + 1) - n))
@@ -378,6 +382,7 @@ class UnitModel:
                 m.add_bool_or([v.Not(), extra[0], *covering])
         else:
             m.add(sum(blocks.values()) == 1)
+        self.packed[person_id] = (window_id, blocks, extra, n)
         return sum(extra)
 
     def _add_precedences(self) -> None:
@@ -503,6 +508,10 @@ CORE_PARAMS: dict = {"subsolvers": ["core"]}
 STALL = 4  # own neighbourhoods without a gain before the search asks the whole model
 REFUTE = 2.0  # seconds for trying to refute "at most (lower bound) breaks"
 QUIET = 15.0  # seconds without a better schedule before a whole-model search gives way
+SPLIT_SCREEN = 0.5  # seconds for "only this person may have the break", on the first pass
+SPLIT_SLICE = 6.0  # seconds for it on the second pass (then 1.5 times more each round)
+SPLIT_FIRST = 6.0  # seconds, at most, for the first pass over everyone
+SPLIT_SHARE = 0.3  # of the time left, at most, for a round of the person-by-person search
 
 
 class _Search:
@@ -538,6 +547,10 @@ class _Search:
         self.sizes: dict[str, int] = defaultdict(lambda: first_size)
         self.iterations = 0
         self.stall = 0
+        # "who has the one break": people not yet refuted (None: not asked yet), and the
+        # seconds each gets on their next turn
+        self.split_open: list[Key] | None = None
+        self.split_budget: dict[Key, float] = {}
         # kind of neighbourhood -> [tries, improvements]
         self.stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
 
@@ -547,6 +560,11 @@ class _Search:
         tried = -1  # the last bound that could not be refuted
         while not self._finished():
             while not self._finished() and self.lower != tried:
+                if self.lower == 1 and self.split_open is None:
+                    self._who_breaks(workers)  # refutes "one break" better, when it can
+                    if self.split_open:
+                        tried = 1  # people are left: refuting it whole is hopeless
+                    continue
                 tried = self.lower
                 self._refute(workers)
             if self._finished():
@@ -556,10 +574,131 @@ class _Search:
                 self._step(workers)
             if not self._finished():
                 self.stall = 0
-                if self._probe(slice_, workers):
+                if self.lower == 1 and self.split_open:
+                    self._who_breaks(workers)  # more turns for those left
+                elif self._probe(slice_, workers):
                     slice_ = 2.0
                 else:
                     slice_ *= 1.5
+
+    def _who_breaks(self, workers: int) -> None:
+        """With "no break at all" refuted: is there a schedule with one break? Asked person by
+        person ("only p may have a break"): with everyone else packed, presolve refutes most
+        of these questions at once, and the few left are small enough for CP-SAT's local
+        search, where the question over everyone stays open for minutes. Refuting all of them
+        proves the bound 2."""
+        um, run = self.um, self.run
+        if self.lower != 1 or len(um.objective_terms) != sum(
+            len(extra) for _, _, extra, _ in um.packed.values()
+        ):
+            self.split_open = []
+            return  # some breaks are not one person's counters: no split
+        people = [p for p, (_, _, extra, _) in um.packed.items() if extra]
+        base = um.model.clone()
+        base.clear_objective()
+        base.add(um.objective <= 1)
+        _set_hint(base, self.best)
+        found = threading.Event()  # also set when the run is stopped
+        end = time.monotonic() + SPLIT_SHARE * run.left()
+        if self.split_open is None:
+            end += SPLIT_FIRST  # for the first pass
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.1):
+                if run.stopped():
+                    found.set()
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            self._split(people, base, found, end, workers)
+        finally:
+            done.set()
+            watcher.join()
+
+    def _split(self, people, base, found, end, workers) -> None:
+        um, run = self.um, self.run
+        asked = [0]
+
+        def ask(person_id: Key, budget: float, params: dict) -> int:
+            model = base.clone()
+            domains = model.proto.variables
+            for q, (_, _, extra, _) in um.packed.items():
+                if q != person_id:
+                    for v in extra:
+                        domains[v.index].domain.clear()
+                        domains[v.index].domain.extend([0, 0])
+            budget = min(budget, end - time.monotonic())
+            if budget <= 0.05:
+                return cp_model.UNKNOWN
+            asked[0] += 1
+            params = dict(params, random_seed=run.options.seed + asked[0])
+            status, solver = _solve(run, model, budget, 1, params=params, stop=found)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                self._offer(list(solver.response_proto.solution))
+                found.set()
+            return status
+
+        def first_pass(chunk: list[Key]) -> list[Key]:
+            return [p for p in chunk if ask(p, SPLIT_SCREEN, {}) != cp_model.INFEASIBLE]
+
+        threads = max(1, min(workers, 2))
+        if self.split_open is None:
+            chunks = [people[i::threads] for i in range(threads)]
+            results: list[list[Key] | None] = [None for _ in chunks]  # None: that pass failed
+
+            def screen(i: int) -> None:
+                results[i] = first_pass(chunks[i])
+
+            pool = [threading.Thread(target=screen, args=(i,)) for i in range(threads)]
+            for t in pool:
+                t.start()
+            for t in pool:
+                t.join()
+            self.stats["split"][0] += len(people)
+            if any(r is None for r in results):
+                self.split_open = []  # a pass failed: give up on this search
+                return
+            if found.is_set():
+                return
+            self.split_open = [p for chunk in results for p in chunk]  # type: ignore[union-attr]
+            self.rng.shuffle(self.split_open)
+            self.split_budget = {p: SPLIT_SLICE for p in self.split_open}
+            if not self.split_open:
+                self._raise(2)  # nobody alone can take the one break
+                return
+        open_, budget = self.split_open, self.split_budget
+        # the rest in turn, each a little longer every round, with CP-SAT's local search only:
+        # it finds these schedules in seconds where its tree search takes ten times longer
+        lock = threading.Lock()
+        failed = threading.Event()
+
+        def turn(params: dict) -> None:
+            while not found.is_set() and time.monotonic() < end - 0.1 and not run.stopped():
+                with lock:
+                    if not open_:
+                        return
+                    person_id = open_.pop(0)
+                try:
+                    status = ask(person_id, budget[person_id], params)
+                except BaseException:
+                    failed.set()  # that person's question is lost: prove nothing
+                    raise
+                with lock:
+                    if status == cp_model.INFEASIBLE:
+                        continue
+                    budget[person_id] *= 1.5
+                    open_.append(person_id)
+
+        local = {"use_ls_only": True}
+        pool = [threading.Thread(target=turn, args=(local,)) for _ in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        if not open_ and not found.is_set() and not failed.is_set():
+            self._raise(2)
 
     def _finished(self) -> bool:
         run = self.run

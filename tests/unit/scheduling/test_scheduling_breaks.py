@@ -173,3 +173,34 @@ def test_solve_breaks_mode_stopped_before_start_reports_stopped(mission):
     stop.set()
     solution = solve(mission.build(), SolveOptions(time_limit_s=10.0, mode="breaks", stop=stop))
     assert solution.figures.status == "stopped"
+
+
+def _one_window_problem(mission, seed):
+    """One window of five slots and two tables, five people, seven requests, some busy slots and
+    "morning"/"afternoon" requests: everyone's meetings lie in one window, so the unit model's
+    blocks, their links and the person-by-person search for one break are all used."""
+    rng = random.Random(seed)
+    slots = mission.window(5, 2)
+    people = [
+        mission.firm(f"p{i}", busy=set(rng.sample(slots, rng.randint(0, 1)))) for i in range(5)
+    ]
+    pairs = rng.sample(list(itertools.combinations(people, 2)), 7)
+    for a, b in pairs:
+        session = rng.choice([None, None, frozenset(slots[:3]), frozenset(slots[2:])])
+        mission.request(a, b, allowed=session)
+    return mission.build()
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_solve_breaks_mode_one_window_matches_brute_force(mission, seed):
+    problem = _one_window_problem(mission, seed)
+    expected = _brute_force(problem, 2)
+    solution = solve(problem, SolveOptions(time_limit_s=10.0, mode="breaks", fairness_d=2))
+    if expected is None:
+        assert solution.figures.status == "infeasible"
+        return
+    assert solution.figures.status == "optimal"
+    assert find_conflicts(problem, solution.assignments) == []
+    slot_of = {a.request_id: a.start_slot for a in solution.assignments}
+    assert sum(_breaks_by_person(problem, slot_of).values()) == expected
+    assert solution.figures.breaks_bound == expected
