@@ -370,7 +370,7 @@ def _refuse_moving_what_happened(
                 _l(
                     "%(pair)s was recorded as held or no-show after this schedule was computed, "
                     "which would move it: compute a new one.",
-                    pair=f"{meeting.request.delegation.name} – {meeting.request.host.name}",
+                    pair=_pairs([request_id]).get(request_id, "?"),
                 )
             )
 

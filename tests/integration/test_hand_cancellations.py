@@ -36,6 +36,18 @@ def _scheduled(request_id: int) -> Meeting | None:
     )
 
 
+def _place_again(mission, venue, cancelled: Meeting) -> Meeting:
+    """The request of a cancelled meeting placed by hand where that meeting was."""
+    return add_meeting(
+        mission,
+        None,
+        cancelled.request_id,
+        start_at=cancelled.start_at,
+        venue_id=venue.id,
+        table_number=cancelled.table_number,
+    )
+
+
 def _cancel_one(mission) -> Meeting:
     meeting = db.session.scalars(
         select(Meeting).where(Meeting.status == "scheduled").order_by(Meeting.id)
@@ -81,14 +93,7 @@ def test_a_request_placed_again_by_hand_is_scheduled_by_later_runs(mission):
     venue = _requests_to_schedule(mission)
     _run_and_apply(mission)
     cancelled = _cancel_one(mission)
-    add_meeting(
-        mission,
-        None,
-        cancelled.request_id,
-        start_at=cancelled.start_at,
-        venue_id=venue.id,
-        table_number=cancelled.table_number,
-    )
+    _place_again(mission, venue, cancelled)
     db.session.commit()
     placed = _scheduled(cancelled.request_id)
     db.session.refresh(cancelled)
@@ -141,14 +146,7 @@ def test_restoring_one_meeting_clears_the_mark_on_every_meeting_of_its_request(m
     venue = _requests_to_schedule(mission)
     _run_and_apply(mission)
     first = _cancel_one(mission)
-    second = add_meeting(
-        mission,
-        None,
-        first.request_id,
-        start_at=first.start_at,
-        venue_id=venue.id,
-        table_number=first.table_number,
-    )
+    second = _place_again(mission, venue, first)
     db.session.commit()
     cancel_meeting(mission, None, second.id, second.lock_version)
     db.session.commit()
