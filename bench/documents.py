@@ -11,8 +11,9 @@ Targets (2 cores): a personal agenda within 2x the floor; the whole ZIP in under
 The floors are bare WeasyPrint renders with its defaults (a new FontConfiguration each time):
 "<p>Hello</p>", and one A4 page in the agendas' font with one line per meeting. Beside them, as
 a reference rather than a floor, the agenda's own words (read back from its PDF) as plain
-paragraphs: what this much text costs to lay out before any styling. The agenda's render is
-then split into its phases. Compare CPU figures: other processes inflate the wall-clock ones.
+paragraphs: what this much text costs to lay out before any styling, and the agenda cut down
+to what the issue requires of each meeting. The agenda's render is then split into its phases.
+Compare CPU figures: other processes inflate the wall-clock ones.
 """
 
 from __future__ import annotations
@@ -264,6 +265,15 @@ def main() -> None:
             )
             # Where the agenda's time goes, phase by phase.
             agenda_html = pdf.person_agenda_html(agenda, portal_url=portal_url)
+            # The same agenda with only what the issue asks each meeting to show (time,
+            # counterpart, its people and positions, table, venue and address) under the same
+            # header, QR code and page numbers: no description, category tags or bold.
+            required_only = re.sub(r'<div class="entry-description">.*?</div>', "", agenda_html)
+            required_only = re.sub(r' <span class="tag[^"]*">.*?</span>', "", required_only)
+            required_only = required_only.replace("<b>", "").replace("</b>", "")
+            required = median_seconds(
+                lambda: pdf.lay_out(pdf.parse_html(required_only)).write_pdf(), options.repeat
+            )
             parsed = pdf.parse_html(agenda_html)
             laid_out = pdf.lay_out(parsed)
             phases = {
@@ -312,6 +322,11 @@ def main() -> None:
         f"{ms(render_only)}: {render_only[1] / floor_page[1]:.1f}x the one-page floor "
         f"(target 2x), {render_only[1] / floor_hello[1]:.1f}x the one-line floor, "
         f"{render_only[1] / plain_words[1]:.1f}x its plain words (CPU)"
+    )
+    print(
+        "reference, the same agenda with only what the issue requires of a meeting (no "
+        f"description, category tags or bold):{ms(required)}: "
+        f"{required[1] / floor_page[1]:.1f}x the one-page floor (CPU)"
     )
     for name, figure in phases.items():
         print(f"    {name + ':':30s}{ms(figure)}")
