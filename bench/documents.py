@@ -42,15 +42,23 @@ h1 { font-size: 18pt; } .entry { padding: 2mm 0; border-bottom: 0.5pt solid #ccc
 </style></head><body><h1>Karim Benali</h1><p>Atlas Logiciels</p>%s</body></html>"""
 
 
-def median_seconds(run, repeat: int) -> tuple[float, float]:
-    """Median wall-clock and CPU seconds: on a busy machine the CPU figure is the steadier one."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        run()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+def medians(runs: dict, repeat: int, passes: int = 2) -> dict[str, tuple[float, float]]:
+    """Median wall-clock and CPU seconds of each run. The runs are timed in blocks, one block
+    after the other, and the whole sequence is done `passes` times: a block leaves other runs'
+    caches and heap out of its figures (the floor stays a bare render), and when the machine
+    slows down for a while, every figure gets part of it. On a busy machine the CPU figure is
+    the steadier one."""
+    walls: dict[str, list[float]] = {name: [] for name in runs}
+    cpus: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(passes):
+        for name, run in runs.items():
+            run()  # not timed: the first run after another document warms caches up
+            for _ in range(max(1, repeat // passes)):
+                wall, cpu = time.perf_counter(), time.process_time()
+                run()
+                walls[name].append(time.perf_counter() - wall)
+                cpus[name].append(time.process_time() - cpu)
+    return {name: (statistics.median(walls[name]), statistics.median(cpus[name])) for name in runs}
 
 
 def build_mission(people_total: int):
@@ -246,24 +254,6 @@ def main() -> None:
                 if line.strip()
             )
 
-            floor_hello = median_seconds(
-                lambda: HTML(string="<p>Hello</p>").write_pdf(), options.repeat
-            )
-            floor_page = median_seconds(lambda: HTML(string=one_page).write_pdf(), options.repeat)
-            plain_words = median_seconds(
-                lambda: HTML(string=same_words).write_pdf(font_config=shared_fonts),
-                options.repeat,
-            )
-            render_only = median_seconds(
-                lambda: pdf.person_agenda_pdf(agenda, portal_url=portal_url), options.repeat
-            )
-            with_loading = median_seconds(
-                lambda: documents.person_agenda_file(
-                    mission, person, lambda p: portal_url, source="published"
-                ),
-                options.repeat,
-            )
-            # Where the agenda's time goes, phase by phase.
             agenda_html = pdf.person_agenda_html(agenda, portal_url=portal_url)
             # The same agenda with only what the issue asks each meeting to show (time,
             # counterpart, its people and positions, table, venue and address) under the same
@@ -271,20 +261,35 @@ def main() -> None:
             required_only = re.sub(r'<div class="entry-description">.*?</div>', "", agenda_html)
             required_only = re.sub(r' <span class="tag[^"]*">.*?</span>', "", required_only)
             required_only = required_only.replace("<b>", "").replace("</b>", "")
-            required = median_seconds(
-                lambda: pdf.lay_out(pdf.parse_html(required_only)).write_pdf(), options.repeat
-            )
             parsed = pdf.parse_html(agenda_html)
             laid_out = pdf.lay_out(parsed)
-            phases = {
-                "QR code (segno)": median_seconds(lambda: pdf.qr_svg(portal_url), options.repeat),
-                "HTML from Jinja, QR included": median_seconds(
-                    lambda: pdf.person_agenda_html(agenda, portal_url=portal_url), options.repeat
-                ),
-                "HTML parsing": median_seconds(lambda: pdf.parse_html(agenda_html), options.repeat),
-                "styles and layout": median_seconds(lambda: pdf.lay_out(parsed), options.repeat),
-                "drawing and PDF": median_seconds(laid_out.write_pdf, options.repeat),
-            }
+            figures = medians(
+                {
+                    "floor_hello": lambda: HTML(string="<p>Hello</p>").write_pdf(),
+                    "floor_page": lambda: HTML(string=one_page).write_pdf(),
+                    "plain_words": lambda: HTML(string=same_words).write_pdf(
+                        font_config=shared_fonts
+                    ),
+                    "render_only": lambda: pdf.person_agenda_pdf(agenda, portal_url=portal_url),
+                    "required": lambda: pdf.lay_out(pdf.parse_html(required_only)).write_pdf(),
+                    "with_loading": lambda: documents.person_agenda_file(
+                        mission, person, lambda p: portal_url, source="published"
+                    ),
+                    # where the agenda's time goes, phase by phase
+                    "QR code (segno)": lambda: pdf.qr_svg(portal_url),
+                    "HTML from Jinja, QR included": lambda: pdf.person_agenda_html(
+                        agenda, portal_url=portal_url
+                    ),
+                    "HTML parsing": lambda: pdf.parse_html(agenda_html),
+                    "styles and layout": lambda: pdf.lay_out(parsed),
+                    "drawing and PDF": laid_out.write_pdf,
+                },
+                options.repeat,
+            )
+            floor_hello, floor_page = figures.pop("floor_hello"), figures.pop("floor_page")
+            plain_words, render_only = figures.pop("plain_words"), figures.pop("render_only")
+            required, with_loading = figures.pop("required"), figures.pop("with_loading")
+            phases = figures
             info = subprocess.run(["pdfinfo", "-"], input=content, capture_output=True)
             found = re.search(rb"^Pages:\s+(\d+)", info.stdout, re.M)
             pages = found.group(1).decode() if found else "?"
