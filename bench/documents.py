@@ -61,6 +61,24 @@ def medians(runs: dict, repeat: int, passes: int = 2) -> dict[str, tuple[float, 
     return {name: (statistics.median(walls[name]), statistics.median(cpus[name])) for name in runs}
 
 
+def one_page_floor(entries: int) -> str:
+    """The floor document: one A4 page in the agendas' font, one line per meeting."""
+    return ONE_PAGE % "".join(
+        f'<div class="entry"><b>{9 + k // 2:02d}:{30 * (k % 2):02d}</b> Hôte {k:03d} · '
+        f"Directeur des systèmes d'information · Table {k + 1}</div>"
+        for k in range(entries)
+    )
+
+
+def required_content_only(agenda_html: str) -> str:
+    """The agenda with only what the issue asks each meeting to show (time, counterpart, its
+    people and positions, table, venue and address) under the same header, QR code and page
+    numbers: no description, category tags or bold."""
+    cut = re.sub(r'<div class="entry-description">.*?</div>', "", agenda_html)
+    cut = re.sub(r' <span class="tag[^"]*">.*?</span>', "", cut)
+    return cut.replace("<b>", "").replace("</b>", "")
+
+
 def build_mission(people_total: int):
     """A mission of `people_total` people: 40 % in the delegation, 60 % hosts, two per firm."""
     from mission_app.extensions import db
@@ -234,11 +252,7 @@ def main() -> None:
             portal_url = url_for("portal.show_agenda", token=person.access_token, _external=True)
             agenda = agendas.person_agenda(mission, person, source="published")
             meetings_of_person = sum(1 for e in agenda.entries if e.kind == "meeting")
-            one_page = ONE_PAGE % "".join(
-                f'<div class="entry"><b>{9 + k // 2:02d}:{30 * (k % 2):02d}</b> Hôte {k:03d} · '
-                f"Directeur des systèmes d'information · Table {k + 1}</div>"
-                for k in range(meetings_of_person)
-            )
+            one_page = one_page_floor(meetings_of_person)
             shared_fonts = FontConfiguration()
             HTML(string=one_page).write_pdf()  # warm fonts and caches for every figure alike
             content = pdf.person_agenda_pdf(agenda, portal_url=portal_url).content
@@ -255,12 +269,7 @@ def main() -> None:
             )
 
             agenda_html = pdf.person_agenda_html(agenda, portal_url=portal_url)
-            # The same agenda with only what the issue asks each meeting to show (time,
-            # counterpart, its people and positions, table, venue and address) under the same
-            # header, QR code and page numbers: no description, category tags or bold.
-            required_only = re.sub(r'<div class="entry-description">.*?</div>', "", agenda_html)
-            required_only = re.sub(r' <span class="tag[^"]*">.*?</span>', "", required_only)
-            required_only = required_only.replace("<b>", "").replace("</b>", "")
+            required_only = required_content_only(agenda_html)
             parsed = pdf.parse_html(agenda_html)
             laid_out = pdf.lay_out(parsed)
             figures = medians(
