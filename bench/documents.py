@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import math
 import os
 import re
 import statistics
@@ -183,15 +184,16 @@ def build_mission(people_total: int):
         )
         workshop.attendees = [p for f in firms for p in f.people]
         db.session.add(workshop)
-    # Host h sits at its table all day; in slot s it meets firm (h + 7 s) mod F: within a slot,
-    # no firm is at two tables.
+    # Host h sits at its table all day; in slot s it meets firm (h + stride s) mod F, with a
+    # stride prime to F: within a slot no firm is at two tables, and no host meets a firm twice.
+    stride = next(s for s in range(7, 7 + len(firms)) if math.gcd(s, len(firms)) == 1)
     meeting_key = 0
     for leg_index, (leg, venue) in enumerate(zip(legs, venues, strict=True)):
         leg_hosts = [h for h in hosts if h.leg_id == leg.id]
         start_of_day = day + timedelta(days=2 * leg_index)
         for table, host in enumerate(leg_hosts, start=1):
             for slot in range(SLOTS_PER_DAY):
-                firm = firms[(table + 7 * slot) % len(firms)]
+                firm = firms[(table + stride * slot) % len(firms)]
                 request = MeetingRequest(
                     mission=mission, key=f"r-{meeting_key}", delegation=firm, host=host
                 )
@@ -217,6 +219,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=20)
     options = parser.parse_args()
+    if options.people * 2 // 10 < SLOTS_PER_DAY:
+        parser.error(
+            f"--people: at least {SLOTS_PER_DAY * 5}, so that there are as many delegation firms "
+            "as slots in a day and each host meets a different firm in each slot"
+        )
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-documents-"))
     os.environ.setdefault("SECRET_KEY", "bench-only")
