@@ -77,7 +77,11 @@ def required_content_only(agenda_html: str) -> str:
     numbers: no description, category tags or bold."""
     cut = re.sub(r'<div class="entry-description">.*?</div>', "", agenda_html)
     cut = re.sub(r' <span class="tag[^"]*">.*?</span>', "", cut)
-    return cut.replace("<b>", "").replace("</b>", "")
+    cut = cut.replace("<b>", "").replace("</b>", "")
+    if "entry-description" in cut or 'class="tag' in cut or len(cut) == len(agenda_html):
+        # the template's markup changed: say so rather than time the whole agenda twice
+        raise SystemExit("required_content_only: the agenda's markup no longer matches the cut")
+    return cut
 
 
 def build_mission(people_total: int):
