@@ -708,16 +708,23 @@ class _Search:
 
     def _whole(self, workers: int) -> None:
         """CP-SAT on the whole model from the current schedule, until it has gone QUIET
-        seconds without a better one: a core-based search raises the lower bound while CP-SAT's
-        own neighbourhoods (on the other worker) improve the schedule."""
+        seconds without a better schedule or a higher bound: a core-based search raises the
+        lower bound while CP-SAT's own neighbourhoods (on the other worker) improve the
+        schedule. A rising bound counts as progress: the core-based search often finds the
+        optimum only once its bound reaches it (forum-13crafb.forb0007 does, after 15 s
+        without a better schedule)."""
         run = self.run
         quiet = threading.Event()
-        last = [time.monotonic(), self.cost]
+        last = [time.monotonic(), self.cost, -math.inf]
 
         def on_solution(value: float, bound: float) -> None:
             if value < last[1]:
                 last[0], last[1] = time.monotonic(), value
                 run.report("breaks", 0, 0, breaks=int(value))
+
+        def on_bound(bound: float) -> None:
+            if bound > last[2]:
+                last[0], last[2] = time.monotonic(), bound
 
         def watch() -> None:
             while not quiet.wait(0.1):
@@ -740,6 +747,7 @@ class _Search:
                 seed=o.seed + self.iterations,
                 log=o.log,
                 params=CORE_PARAMS,
+                on_bound=on_bound,
             )
         finally:
             quiet.set()

@@ -204,8 +204,11 @@ def solve_model(
     seed: int = 0,
     log: bool = False,
     params: dict | None = None,
+    on_bound: Callable[[float], None] | None = None,
 ) -> tuple[int, cp_model.CpSolver]:
     solver = cp_model.CpSolver()
+    if on_bound is not None:
+        solver.best_bound_callback = on_bound
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed

@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from ortools.sat.python import cp_model
 
 from mission_app.scheduling import (
     Assignment,
@@ -14,6 +15,7 @@ from mission_app.scheduling import (
     first_fit_solution,
     solve,
 )
+from mission_app.scheduling.model import solve_model
 from tests.unit.scheduling.conftest import DAY
 
 FAST = SolveOptions(time_limit_s=10.0)
@@ -341,3 +343,19 @@ def test_gaps_left_by_the_windows_chosen_vanish_when_meetings_change_window(miss
     placed = [Assignment(r, p.start_slot, p.venue_id, 1) for r, p in better.items()]
     assert metrics.idle_figures(problem, placed).idle_gaps == 0
     assert find_conflicts(problem, placed) == []
+
+
+def test_solve_model_reports_each_raised_bound_up_to_the_optimum():
+    # the breaks search counts a raised bound as progress: the bounds it is told of must be
+    # CP-SAT's own, rising, and end at the proven optimum (a cover of 9 in a row needs 4)
+    model = cp_model.CpModel()
+    picked = [model.new_bool_var(f"x{i}") for i in range(9)]
+    for a, b in itertools.pairwise(picked):
+        model.add_bool_or([a, b])
+    model.minimize(sum(picked))
+    bounds = []
+    status, solver = solve_model(model, 10.0, 2, on_bound=bounds.append)
+    assert status == cp_model.OPTIMAL
+    assert solver.objective_value == 4
+    assert bounds == sorted(bounds)
+    assert bounds[-1] == 4
