@@ -507,7 +507,7 @@ def _set_hint(model: cp_model.CpModel, values: list[int]) -> None:
 CORE_PARAMS: dict = {"subsolvers": ["core"]}
 STALL = 4  # own neighbourhoods without a gain before the search asks the whole model
 REFUTE = 2.0  # seconds for trying to refute "at most (lower bound) breaks"
-QUIET = 15.0  # seconds without a better schedule before a whole-model search gives way
+QUIET = 15.0  # seconds without a better schedule or bound before a whole-model search gives way
 SPLIT_SCREEN = 0.5  # seconds for "only this person may have the break", on the first pass
 SPLIT_SLICE = 6.0  # seconds for it on the second pass (then 1.5 times more each round)
 SPLIT_FIRST = 6.0  # seconds, at most, for the first pass over everyone
@@ -524,7 +524,8 @@ class _Search:
 
     1. CP-SAT on the whole model with a core-based worker, which raises the lower bound (and,
        when it reaches the optimum, finds a schedule there), and CP-SAT's own neighbourhoods on
-       the other worker; it gives way after QUIET seconds without a better schedule;
+       the other worker; it gives way after QUIET seconds without a better schedule or a
+       higher bound;
     2. our neighbourhoods (see `_neighbourhood`), until STALL of them in a row bring nothing;
     3. a feasibility probe "at most (current - 1) breaks" on the whole model (see `_probe`).
     """
@@ -711,8 +712,9 @@ class _Search:
         seconds without a better schedule or a higher bound: a core-based search raises the
         lower bound while CP-SAT's own neighbourhoods (on the other worker) improve the
         schedule. A rising bound counts as progress: the core-based search often finds the
-        optimum only once its bound reaches it (forum-13crafb.forb0007 does, after 15 s
-        without a better schedule)."""
+        optimum only once its bound reaches it (forum-13crafb.forb0007 does, often after more
+        than QUIET seconds without a better schedule). A longer QUIET does not help: on
+        tic-13crafc.prec25 the better schedules come from fresh starts of this search."""
         run = self.run
         quiet = threading.Event()
         last = [time.monotonic(), self.cost, -math.inf]
