@@ -7,7 +7,7 @@ render took 28 ms, then 50 ms, minutes apart). Valgrind's callgrind counts the i
 process runs, which does not depend on the machine's load: the same input gives the same count.
 Each document is rendered in its own process, once with `--renders` renders more than the
 other; the difference, divided by that number, is one render, with imports and warm-up left
-out. Prints figures; it never passes or fails. Needs valgrind (on every machine here).
+out. Prints figures; it never passes or fails. Needs valgrind (`apt-get install valgrind`).
 
 Documents: the floor of bench/documents.py (one A4 page, a line per meeting, WeasyPrint's
 defaults), the personal agenda as the app renders it (shared stylesheet and fonts), and the same
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -114,6 +115,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=3)
     options = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed: apt-get install valgrind (as root)")
     folder = Path(tempfile.mkdtemp(prefix="bench-instructions-"))
     meetings = write_documents(folder)
     runs = [(kind, count) for kind in DOCUMENTS for count in (0, options.renders)]
