@@ -1,6 +1,7 @@
 """Computing a schedule from the organiser UI: start, follow, stop, review, apply."""
 
 import json
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -63,6 +64,13 @@ def test_start_review_and_apply_a_schedule(logged_in, mission):
     assert saved in page_text(applied)
     assert _scheduled_count() == 6
     assert run.status == "applied"
+
+
+def test_search_time_choices_agree_in_number_in_french(logged_in, mission):
+    html = logged_in.get(f"/missions/{mission.id}/schedule").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="time_limit".*?</select>', html, re.S).group(0)
+    labels = re.findall(r"<option[^>]*>([^<]+)</option>", select_html)
+    assert labels == ["10 secondes", "30 secondes", "1 minute", "2 minutes", "5 minutes"]
 
 
 def test_run_page_partial_for_htmx_polling_has_no_page_around_it(logged_in, mission):
@@ -195,6 +203,7 @@ def test_requests_left_out_are_explained_in_french(logged_in, mission):
     execute_schedule_run(run.id)
     page = page_text(logged_in.get(f"/missions/{mission.id}/schedule/runs/{run.id}"))
     assert "Demandes qui n'ont pas pu être placées (1)" in page
+    assert "(1 demandé)" in page  # the one request, of weight 1, agrees in number
     assert (
         f"{host_person.name} : jamais disponible pendant les plages de rendez-vous de cette étape."
         in page

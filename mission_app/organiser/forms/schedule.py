@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as ngettext  # lazy, named so that pybabel extracts it
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 
@@ -14,9 +15,9 @@ class StartRunForm(FlaskForm):
         choices=choices(
             (
                 seconds,
-                _l("%(num)d seconds", num=seconds)
+                ngettext("%(num)d second", "%(num)d seconds", seconds)
                 if seconds < 60
-                else _l("%(num)d minutes", num=seconds // 60),
+                else ngettext("%(num)d minute", "%(num)d minutes", seconds // 60),
             )
             for seconds in TIME_LIMITS
         ),
