@@ -54,6 +54,7 @@ def test_start_review_and_apply_a_schedule(logged_in, mission):
     page = page_text(logged_in.get(response.headers["Location"]))
     assert "Ce qui changerait" in page
     assert "6 nouveaux rendez-vous · 0 déplacé · 0 annulé · 0 inchangé" in " ".join(page.split())
+    assert re.search(r"<dd>\d+,\d s / 10 s</dd>", page)  # computing time, with a decimal comma
 
     applied = logged_in.post_form(
         f"/missions/{mission.id}/schedule/runs/{run.id}/apply",
