@@ -514,7 +514,7 @@ SPLIT_FIRST = 6.0  # seconds, at most, for the first pass over everyone
 # Of the time left, at most, for a round of the person-by-person search. It is large because
 # people stay open after the first pass only where a schedule with one break exists (on each of
 # the 140 Girona files where some do, the optimum is 1), and this search is the one that finds
-# it: the whole-model search ends at 5 to 10 breaks there. forum-13crafc.forb0007 and
+# it: the whole-model search ends at 4 to 12 breaks there. forum-13crafc.forb0007 and
 # ticf-13crafc.forb0007 need the time: of the 13 people left, two can take the break (one of
 # them is found in 1 to 19 s, 8 s on average) and three take 34 to 51 s each to refute. The
 # rest of the time still gives a fallback schedule.
