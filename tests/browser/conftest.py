@@ -9,8 +9,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
+
+from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -53,3 +55,12 @@ def page(browser, live_server, app_ctx):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def log_in(page, user) -> None:
+    """Logs `user` in through the French login form and waits for the mission list."""
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Missions")).to_be_visible()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from mission_app.extensions import db
 from mission_app.models import Meeting
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -72,14 +72,6 @@ def mission_grid(app_ctx):
     }
 
 
-def _login(page, user):
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", name="Missions")).to_be_visible()
-
-
 def _cell(page, time: str, table: int):
     return page.locator(f'td.free[data-start="2026-05-12T{time}:00+00:00"][data-table="{table}"]')
 
@@ -98,7 +90,7 @@ def _saved(meeting) -> tuple:
 
 def test_grid_drag_a_meeting_to_a_free_cell_saves_it(page, mission_grid):
     banque = mission_grid["meetings"]["banque"]
-    _login(page, mission_grid["user"])
+    log_in(page, mission_grid["user"])
     page.goto(mission_grid["url"])
 
     page.locator(f"#m{banque.id}").drag_to(_cell(page, "10:30", 3))
@@ -115,7 +107,7 @@ def test_grid_drag_a_meeting_to_a_free_cell_saves_it(page, mission_grid):
 
 def test_grid_conflicting_drop_is_refused_and_the_reason_shown(page, mission_grid, tmp_path):
     banque = mission_grid["meetings"]["banque"]
-    _login(page, mission_grid["user"])
+    log_in(page, mission_grid["user"])
     page.goto(mission_grid["url"])
 
     # Karim Benali already meets Sonatel Pro at 09:30.
@@ -140,7 +132,7 @@ def test_grid_conflicting_drop_is_refused_and_the_reason_shown(page, mission_gri
 def test_grid_drop_on_another_meeting_swaps_them_after_asking(page, mission_grid):
     banque = mission_grid["meetings"]["banque"]
     orange = mission_grid["meetings"]["orange"]
-    _login(page, mission_grid["user"])
+    log_in(page, mission_grid["user"])
     page.goto(mission_grid["url"])
     questions = []
 
@@ -161,7 +153,7 @@ def test_grid_drop_on_another_meeting_swaps_them_after_asking(page, mission_grid
 
 
 def test_grid_drag_a_waiting_request_to_a_free_cell_adds_its_meeting(page, mission_grid):
-    _login(page, mission_grid["user"])
+    log_in(page, mission_grid["user"])
     page.goto(mission_grid["url"])
 
     page.locator(".unplaced", has_text="Atlas Logiciels").drag_to(_cell(page, "10:30", 4))
@@ -181,7 +173,7 @@ def test_grid_edit_page_moves_a_meeting_without_script(
     page = context.new_page()
     try:
         sonatel = mission_grid["meetings"]["sonatel"]
-        _login(page, mission_grid["user"])
+        log_in(page, mission_grid["user"])
         page.goto(mission_grid["url"])
         edit = page.get_by_role("link", name="Modifier Atlas Logiciels – Sonatel Pro")
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from mission_app.extensions import db
 from mission_app.models import Meeting
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in
 from tests.mission_day import build_mission_day
 
 pytestmark = pytest.mark.browser
@@ -20,10 +20,7 @@ def _log_in(page, day):
     user = factories.UserFactory()
     factories.MembershipFactory(user=user, mission=day.mission, role="organiser")
     db.session.commit()
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, user)
 
 
 def _count(page, state):

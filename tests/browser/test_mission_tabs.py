@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from mission_app.extensions import db
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -15,11 +15,7 @@ def _log_in(page):
     organiser = factories.UserFactory()
     factories.MembershipFactory(user=organiser, mission=mission, role="organiser")
     db.session.commit()
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(organiser.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", name="Missions")).to_be_visible()
+    log_in(page, organiser)
     return mission
 
 

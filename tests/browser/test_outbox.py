@@ -8,19 +8,11 @@ from playwright.sync_api import expect
 from mission_app.extensions import db
 from mission_app.jobs import send_pending_messages
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in
 from tests.integration.test_notifications import _publish, _scenario
 from tests.smtp import smtp_server_fixture  # noqa: F401
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, user):
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", name="Missions")).to_be_visible()
 
 
 def test_outbox_shows_sent_and_unaddressed_people_on_a_phone(page, smtp_server):
@@ -34,7 +26,7 @@ def test_outbox_shows_sent_and_unaddressed_people_on_a_phone(page, smtp_server):
     db.session.commit()
     page.set_viewport_size({"width": 390, "height": 844})
 
-    _log_in(page, user)
+    log_in(page, user)
     page.goto(f"/missions/{mission.id}/outbox")
 
     expect(page.get_by_role("heading", name="Envois")).to_be_visible()
@@ -51,7 +43,7 @@ def test_publishing_from_the_page_fills_the_outbox(page, smtp_server):
     _scenario(mission)
     db.session.commit()
 
-    _log_in(page, user)
+    log_in(page, user)
     page.goto(f"/missions/{mission.id}/publish")
     page.locator("form.publish-form button[type=submit]").click()
     expect(page.locator(".flash")).to_have_text("Version 1 publiée. 3 e-mails à envoyer.")
