@@ -205,3 +205,18 @@ def test_grid_edit_page_moves_a_meeting_without_script(
         assert _saved(sonatel) == (NINE + 3 * HALF, 4, "scheduled")
     finally:
         context.close()
+
+
+def test_grid_on_a_phone_scrolls_inside_its_frame_not_the_whole_page(page, mission_grid):
+    orange = mission_grid["meetings"]["orange"]
+    orange.start_at, orange.end_at = NINE + 3 * HALF, NINE + 4 * HALF  # the last column
+    db.session.commit()
+    log_in(page, mission_grid["user"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(mission_grid["url"])
+
+    frame = page.locator(".grid-wrap")
+    scroll, visible = frame.evaluate("wrap => [wrap.scrollWidth, wrap.clientWidth]")
+    assert scroll > visible  # the grid is wider than the phone, so its frame scrolls
+    # Nothing inside it (such as the hidden names read out after "Modifier") widens the page.
+    assert page.evaluate("document.documentElement.scrollWidth") == 390
