@@ -223,13 +223,16 @@ class Unscheduled:
     """A request left out, with a reason an organiser can act on.
 
     `code`: "no_window" | "never_available" | "no_common_time" | "full" | "no_table" |
-    "infeasible" | "not_solved". `people` names the attendees the reason is about.
+    "infeasible" | "not_solved". `people` names the attendees the reason is about. `only_at`,
+    for "full" when the attendees' availability leaves only part of the meeting windows: per
+    window, the span (start, end) where the meeting could have been held.
     """
 
     request_id: Key
     code: str
     reason: str
     people: tuple[Key, ...] = ()
+    only_at: tuple[tuple[datetime, datetime], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -29,21 +29,29 @@ def _zone(index: Index, leg_id: Key) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _when(index: Index, request: Request, placements: list[Placement]) -> str:
-    """The windows the placements fall in, e.g. "Tue 12 May 09:00-12:30"."""
-    zone = _zone(index, request.leg_id)
+def _spans(index: Index, placements: list[Placement]) -> list[tuple[datetime, datetime, bool]]:
+    """Per window the placements fall in: the earliest start, the latest end, and whether
+    that is the whole window."""
     problem = index.problem
-    parts = []
+    spans = []
     for window_id in dict.fromkeys(p.window_id for p in placements):
         indices = problem.window_by_id[window_id].slot_indices
-        starts = [p.start for p in placements if p.window_id == window_id]
-        ends = [p.end for p in placements if p.window_id == window_id]
-        start: datetime = min(starts).astimezone(zone)
-        end: datetime = max(ends).astimezone(zone)
+        start = min(p.start for p in placements if p.window_id == window_id)
+        end = max(p.end for p in placements if p.window_id == window_id)
         whole = (
-            min(starts) == problem.slot_by_index[indices[0]].start
-            and max(ends) == problem.slot_by_index[indices[-1]].end
+            start == problem.slot_by_index[indices[0]].start
+            and end == problem.slot_by_index[indices[-1]].end
         )
+        spans.append((start, end, whole))
+    return spans
+
+
+def _when(index: Index, request: Request, spans: list[tuple[datetime, datetime, bool]]) -> str:
+    """The spans in the leg's zone, e.g. "Tue 12 May 09:00-12:30"."""
+    zone = _zone(index, request.leg_id)
+    parts = []
+    for start, end, whole in spans:
+        start, end = start.astimezone(zone), end.astimezone(zone)
         label = f"{start:%a %d %b} {start:%H:%M}-{end:%H:%M}"
         parts.append(label if whole else label + " (part)")
     return ", ".join(parts)
@@ -110,7 +118,8 @@ def explain(
         for a in request.attendees:
             if any(s < p.end and p.start < e for s, e in spans.get(a, ())):
                 blockers[a] += 1
-    when = _when(index, request, candidates)
+    spans = _spans(index, candidates)
+    when = _when(index, request, spans)
     restricted = len(candidates) < len(everywhere)
     busy_people = [a for a, _ in blockers.most_common()]
     if busy_people:
@@ -131,4 +140,5 @@ def explain(
         f"{prefix} {when}; at those times {what}. Other requests had a higher priority or "
         "left no room.",
         tuple(busy_people),
+        tuple((start, end) for start, end, _ in spans) if restricted else (),
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as ngettext  # lazy, named so that pybabel extracts it
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -23,6 +24,7 @@ from mission_app.services.scheduling import (
     compare,
     empty_figures,
 )
+from mission_app.services.timezones import format_local
 
 TIME_LIMITS = (10, 30, 60, 120, 300)
 
@@ -132,7 +134,13 @@ def store_result(
         for a in solution.assignments
     ]
     run.unscheduled = [
-        {"request": u.request_id, "code": u.code, "people": list(u.people), "reason": u.reason}
+        {
+            "request": u.request_id,
+            "code": u.code,
+            "people": list(u.people),
+            "reason": u.reason,
+            "only_at": [[start.isoformat(), end.isoformat()] for start, end in u.only_at],
+        }
         for u in solution.unscheduled
     ]
     run.status = "stopped" if stopped else "done"
@@ -233,11 +241,18 @@ def review_run(mission: Mission, run: ScheduleRun) -> RunReview:
             select(Person.id, Person.name).where(Person.mission_id == mission.id)
         ).all()
     )
+    problem = mission_problem.problem
+
+    def zone_of(request_id: int) -> str:
+        request = problem.request_by_id.get(request_id)  # None: its host has lost its leg
+        leg = problem.leg_by_id.get(request.leg_id) if request else None
+        return leg.timezone if leg else "UTC"
+
     unscheduled = [
         (
             requests[item["request"]].delegation.name,
             requests[item["request"]].host.name,
-            unscheduled_reason(item, names),
+            unscheduled_reason(item, names, zone_of(item["request"])),
         )
         for item in run.unscheduled or ()
         if item["request"] in requests
@@ -260,10 +275,36 @@ def review_run(mission: Mission, run: ScheduleRun) -> RunReview:
     return RunReview(rows, unscheduled)
 
 
-def unscheduled_reason(item: dict, names: dict[int, str]) -> str:
+def unscheduled_reason(item: dict, names: dict[int, str], zone: str) -> str:
     """Why a request was left out, in the reader's language. The scheduler's own words are
-    English; its reason code and the people concerned carry what is needed to say it again."""
-    people = ", ".join(names.get(person_id, "?") for person_id in item.get("people", ()))
+    English; its reason code, the people concerned and the times left to them carry what is
+    needed to say it again (times in `zone`, the leg's)."""
+    named = [names.get(person_id, "?") for person_id in item.get("people", ())]
+    people = ", ".join(named)
+    if item.get("code") == "full":
+        busy = people or _l("the attendees")
+        if item.get("only_at"):
+            return str(
+                ngettext(
+                    "Only possible %(times)s: at those times %(people)s already had other "
+                    "meetings or every table was taken; other requests came first.",
+                    "Only possible %(times)s: at those times %(people)s already had other "
+                    "meetings or every table was taken; other requests came first.",
+                    len(named) or 2,
+                    times=_spans_text(item["only_at"], zone),
+                    people=busy,
+                )
+            )
+        return str(
+            ngettext(
+                "At the times when all could meet, %(people)s already had other meetings or "
+                "every table was taken; other requests came first.",
+                "At the times when all could meet, %(people)s already had other meetings or "
+                "every table was taken; other requests came first.",
+                len(named) or 2,
+                people=busy,
+            )
+        )
     reasons = {
         "no_window": _l("No meeting window of the host's leg can hold a meeting this long."),
         "never_available": _l(
@@ -271,11 +312,6 @@ def unscheduled_reason(item: dict, names: dict[int, str]) -> str:
             people=people,
         ),
         "no_common_time": _l("%(people)s are never available at the same time.", people=people),
-        "full": _l(
-            "At the times when all could meet, %(people)s already had other meetings or every "
-            "table was taken; other requests came first.",
-            people=people or _l("the attendees"),
-        ),
         "no_table": _l(
             "At the times when all could meet, no single table stays free for the whole "
             "meeting: meetings that stay in place (locked, held or no-show) hold their tables."
@@ -283,6 +319,16 @@ def unscheduled_reason(item: dict, names: dict[int, str]) -> str:
     }
     reason = reasons.get(item.get("code"))
     return str(reason) if reason is not None else item["reason"]
+
+
+def _spans_text(spans: list[list[str]], zone: str) -> str:
+    """ "mar. 23 mars 11:00–12:00, …" in the reader's language, from stored ISO instants."""
+    parts = []
+    for start_text, end_text in spans:
+        start, end = datetime.fromisoformat(start_text), datetime.fromisoformat(end_text)
+        day = format_local(start, zone, "short_date")
+        parts.append(f"{day} {format_local(start, zone, 'time')}–{format_local(end, zone, 'time')}")
+    return ", ".join(parts)
 
 
 def apply_run(actor: User, mission: Mission, run: ScheduleRun) -> list[MeetingChange]:

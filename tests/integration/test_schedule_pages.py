@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from mission_app.extensions import db
 from mission_app.jobs import execute_schedule_run
-from mission_app.models import Meeting, MeetingWindow, ScheduleRun
+from mission_app.models import Availability, Meeting, MeetingWindow, ScheduleRun
 from mission_app.services import schedule_runs
 from tests import factories
 from tests.conftest import page_text
@@ -65,6 +65,41 @@ def test_start_review_and_apply_a_schedule(logged_in, mission):
     assert saved in page_text(applied)
     assert _scheduled_count() == 6
     assert run.status == "applied"
+
+
+def test_review_says_when_a_left_out_request_could_have_been_held(logged_in, mission):
+    """Awa Gueye is free 09:00-10:00 only: two meetings fill it and the third request, the
+    least important, is left out. The reason gives her hour in Dakar time."""
+    leg = factories.LegFactory(mission=mission, country="SN", timezone="Africa/Dakar")
+    venue = factories.VenueFactory(leg=leg, tables=2)
+    factories.MeetingWindowFactory(
+        venue=venue, start_at=MEETING_DAY, end_at=MEETING_DAY + timedelta(hours=2)
+    )
+    host = factories.OrganisationFactory(mission=mission, host=True, leg=leg)
+    awa = factories.PersonFactory(organisation=host, name="Awa Gueye")
+    awa.availabilities.append(
+        Availability(start_at=MEETING_DAY, end_at=MEETING_DAY + timedelta(hours=1))
+    )
+    for priority in (1, 1, 3):
+        firm = factories.OrganisationFactory(mission=mission)
+        factories.PersonFactory(organisation=firm)
+        factories.MeetingRequestFactory(
+            mission=mission, delegation=firm, host=host, priority=priority
+        )
+    db.session.commit()
+    run = schedule_runs.start_run(None, mission, time_limit=10, fresh=False)
+    db.session.commit()
+    execute_schedule_run(run.id)
+
+    page = " ".join(
+        page_text(logged_in.get(f"/missions/{mission.id}/schedule/runs/{run.id}")).split()
+    )
+    assert "Demandes qui n'ont pas pu être placées (1)" in page
+    assert (
+        "Possible seulement mar. 12 mai 09:00–10:00 : à ces moments, Awa Gueye avait déjà "
+        "d'autres rendez-vous ou toutes les tables étaient prises ; d'autres demandes passaient "
+        "avant."
+    ) in page
 
 
 def test_search_time_choices_agree_in_number_in_french(logged_in, mission):

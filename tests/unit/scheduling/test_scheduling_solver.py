@@ -183,6 +183,26 @@ def test_solve_full_times_named_in_reason(mission):
     [unscheduled] = solution.unscheduled
     assert (unscheduled.request_id, unscheduled.code, unscheduled.people) == (r2, "full", ("h",))
     assert unscheduled.reason.startswith("Possible Mon 12 May 09:00-09:30; at those times Mme h")
+    assert unscheduled.only_at == ()  # the whole window was open to them
+
+
+def test_solve_full_reason_gives_the_only_times_the_attendees_had(mission):
+    slots = mission.window(4, 1)
+    for key in ("a", "b", "c"):
+        mission.firm(key)
+    mission.firm("h", "host", busy={slots[2], slots[3]})  # free 09:00-10:00 only
+    mission.request("a", "h", priority=1)
+    mission.request("b", "h", priority=1)
+    r3 = mission.request("c", "h", priority=3)
+    problem = mission.build()
+    solution = solve(problem, FAST)
+    [unscheduled] = solution.unscheduled
+    assert (unscheduled.request_id, unscheduled.code) == (r3, "full")
+    first, second = problem.slot_by_index[slots[0]], problem.slot_by_index[slots[1]]
+    assert unscheduled.only_at == ((first.start, second.end),)
+    assert unscheduled.reason.startswith(
+        "Only possible Mon 12 May 09:00-10:00 (part); at those times Mme h"
+    )
 
 
 def test_solve_precedence_respected(mission):
