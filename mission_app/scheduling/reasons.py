@@ -118,8 +118,8 @@ def explain(
         for a in request.attendees:
             if any(s < p.end and p.start < e for s, e in spans.get(a, ())):
                 blockers[a] += 1
-    spans = _spans(index, candidates)
-    when = _when(index, request, spans)
+    open_spans = _spans(index, candidates)
+    when = _when(index, request, open_spans)
     restricted = len(candidates) < len(everywhere)
     busy_people = [a for a, _ in blockers.most_common()]
     if busy_people:
@@ -140,5 +140,5 @@ def explain(
         f"{prefix} {when}; at those times {what}. Other requests had a higher priority or "
         "left no room.",
         tuple(busy_people),
-        tuple((start, end) for start, end, _ in spans) if restricted else (),
+        only_at=tuple((start, end) for start, end, _ in open_spans) if restricted else (),
     )
