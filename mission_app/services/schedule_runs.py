@@ -283,6 +283,7 @@ def unscheduled_reason(item: dict, names: dict[int, str], zone: str) -> str:
     people = ", ".join(named)
     if item.get("code") == "full":
         busy = people or _l("the attendees")
+        many = len(named) or 2  # "the attendees" take the plural
         if item.get("only_at"):
             return str(
                 ngettext(
@@ -290,7 +291,7 @@ def unscheduled_reason(item: dict, names: dict[int, str], zone: str) -> str:
                     "meetings or every table was taken; other requests came first.",
                     "Only possible %(times)s: at those times %(people)s already had other "
                     "meetings or every table was taken; other requests came first.",
-                    len(named) or 2,
+                    many,
                     times=_spans_text(item["only_at"], zone),
                     people=busy,
                 )
@@ -301,7 +302,7 @@ def unscheduled_reason(item: dict, names: dict[int, str], zone: str) -> str:
                 "every table was taken; other requests came first.",
                 "At the times when all could meet, %(people)s already had other meetings or "
                 "every table was taken; other requests came first.",
-                len(named) or 2,
+                many,
                 people=busy,
             )
         )
