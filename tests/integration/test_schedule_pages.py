@@ -4,6 +4,7 @@ import json
 import re
 from datetime import timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from mission_app.extensions import db
@@ -243,4 +244,28 @@ def test_requests_left_out_are_explained_in_french(logged_in, mission):
     assert (
         f"{host_person.name} : jamais disponible pendant les plages de rendez-vous de cette étape."
         in page
+    )
+
+
+def test_left_out_reasons_agree_in_number_in_french(app_ctx):
+    names = {1: "Awa Gueye", 2: "Karim Benali"}
+    hour = [[MEETING_DAY.isoformat(), (MEETING_DAY + timedelta(hours=1)).isoformat()]]
+
+    def reason(people: list[int], only_at: list) -> str:
+        item = {"request": 1, "code": "full", "people": people, "only_at": only_at}
+        with force_locale("fr"):
+            return schedule_runs.unscheduled_reason(item, names, "Africa/Dakar")
+
+    assert reason([1], []).startswith(
+        "Aux moments où tous pouvaient se rencontrer, Awa Gueye avait déjà"
+    )
+    assert reason([1, 2], []).startswith(
+        "Aux moments où tous pouvaient se rencontrer, Awa Gueye, Karim Benali avaient déjà"
+    )
+    assert reason([], []).startswith(
+        "Aux moments où tous pouvaient se rencontrer, les participants avaient déjà"
+    )
+    assert reason([1, 2], hour).startswith(
+        "Possible seulement mar. 12 mai 09:00–10:00 : à ces moments, Awa Gueye, Karim Benali "
+        "avaient déjà"
     )
