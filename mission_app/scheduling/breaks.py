@@ -206,6 +206,8 @@ class UnitModel:
         positions = problem.position_in_window
         free = [r for r in problem.requests if r.id not in index.locked]
         venue_point: dict[tuple[Key, int], list] = defaultdict(list)
+        # (literals, tables): the meetings that may take a slot, and how many can
+        self.capacity_limits: list[tuple[list, int]] = []
         # (person, window) -> position -> literals, or 1 where a locked meeting sits
         occupancy: dict[tuple[Key, Key], dict[int, list]] = defaultdict(lambda: defaultdict(list))
         meetings: dict[Key, int] = defaultdict(int)
@@ -231,6 +233,7 @@ class UnitModel:
             capacity = index.capacity(venue_id, point)
             if len(literals) > capacity:
                 m.add(sum(literals) <= capacity)
+                self.capacity_limits.append((literals, capacity))
         self._add_precedences()
 
         windows_of: dict[Key, list[Key]] = defaultdict(list)
@@ -428,6 +431,33 @@ class UnitModel:
         return round(total)
 
 
+def _at_most_clauses(m: cp_model.CpModel, literals: list, k: int) -> None:
+    """ "At most k of `literals`" once more, as clauses over a sequential counter: `count[i][j]`
+    is implied by "at least j + 1 of the first i + 1 are true". The search learns clauses over
+    these counters, which a linear constraint does not give it; too heavy for the whole model
+    (all 20 Girona originals took 419 s with them there, against 119 s), but it settles the
+    person-by-person questions (see `_who_breaks`)."""
+    n = len(literals)
+    if k >= n:
+        return
+    if k == 0:
+        for x in literals:
+            m.add_bool_or([x.Not()])
+        return
+    count = [[m.new_bool_var("") for _ in range(k)] for _ in range(n - 1)]
+    m.add_implication(literals[0], count[0][0])
+    for j in range(1, k):
+        m.add_bool_or([count[0][j].Not()])
+    for i in range(1, n - 1):
+        m.add_implication(literals[i], count[i][0])
+        m.add_implication(count[i - 1][0], count[i][0])
+        for j in range(1, k):
+            m.add_bool_or([literals[i].Not(), count[i - 1][j - 1].Not(), count[i][j]])
+            m.add_implication(count[i - 1][j], count[i][j])
+        m.add_bool_or([literals[i].Not(), count[i - 1][k - 1].Not()])
+    m.add_bool_or([literals[n - 1].Not(), count[n - 2][k - 1].Not()])
+
+
 def _solve_breaks_unit(run: _Run) -> Solution:
     index, options = run.index, run.options
     if not _locked_consistent(index):
@@ -511,13 +541,12 @@ QUIET = 15.0  # seconds without a better schedule or bound before a whole-model 
 SPLIT_SCREEN = 0.5  # seconds for "only this person may have the break", on the first pass
 SPLIT_SLICE = 6.0  # seconds for it on the second pass (then 1.5 times more each round)
 SPLIT_FIRST = 6.0  # seconds, at most, for the first pass over everyone
-# Of the time left, at most, for a round of the person-by-person search. It is large because
-# people stay open after the first pass only where a schedule with one break exists (on each of
-# the 140 Girona files where some do, the optimum is 1), and this search is the one that finds
-# it: the whole-model search ends at 4 to 12 breaks there. forum-13crafc.forb0007 and
-# ticf-13crafc.forb0007 need the time: of the 13 people left, two can take the break (one of
-# them is found in 1 to 19 s, 8 s on average) and three take 34 to 51 s each to refute. The
-# rest of the time still gives a fallback schedule.
+# Of the time left, at most, for a round of the person-by-person search. People stay open after
+# the first pass only where a schedule with one break exists (on each of the 140 Girona files
+# where some do, the optimum is 1), and this search is the one that finds it: the whole-model
+# search ends at 4 to 12 breaks there. Since the later rounds count tables with clauses too
+# (`_at_most_clauses`), each of the 12 people left on forum-13crafc.forb0007 is settled in 2 to
+# 3 s, but the share stays large for files where that is not enough.
 SPLIT_SHARE = 0.75
 # For these questions, CP-SAT without its LP: on forum-13crafc and ticf-13crafc it settles most
 # of them in about a second, where with the LP (or with local search alone) they stay open for
@@ -611,9 +640,14 @@ class _Search:
     def _who_breaks(self, workers: int) -> None:
         """With "no break at all" refuted: is there a schedule with one break? Asked person by
         person ("only p may have a break"): with everyone else packed, presolve refutes most
-        of these questions at once, and CP-SAT without its LP answers most of the others in a
-        second, where the question over everyone stays open for minutes. Refuting all of them
-        proves the bound 2."""
+        of these questions at once (the first pass, 0.5 s each), and CP-SAT without its LP
+        answers the others, where the question over everyone stays open for minutes. Refuting
+        all of them proves the bound 2.
+
+        The later rounds also state each slot's table limit as clauses (`_at_most_clauses`).
+        On forum-13crafc.forb0007, the 12 people left after the first pass are each settled in
+        1.9 to 2.8 s with them; without them, 5 of the 12 were still open after 20 s, and the
+        two who can take the break were found after 1.7 and 19.9 s."""
         um, run = self.um, self.run
         if self.lower != 1 or len(um.objective_terms) != sum(
             len(extra) for _, _, extra, _ in um.packed.values()
@@ -625,6 +659,9 @@ class _Search:
         base.clear_objective()
         base.add(um.objective <= 1)
         _set_hint(base, self.best)
+        counted = base.clone()
+        for literals, tables in um.capacity_limits:
+            _at_most_clauses(counted, literals, tables)
         found = threading.Event()  # also set when the run is stopped
         end = time.monotonic() + SPLIT_SHARE * run.left()
         if self.split_open is None:
@@ -639,17 +676,17 @@ class _Search:
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         try:
-            self._split(people, base, found, end, workers)
+            self._split(people, base, counted, found, end, workers)
         finally:
             done.set()
             watcher.join()
 
-    def _split(self, people, base, found, end, workers) -> None:
+    def _split(self, people, base, counted, found, end, workers) -> None:
         um, run = self.um, self.run
         asked = [0]
 
-        def ask(person_id: Key, budget: float, params: dict) -> int:
-            model = base.clone()
+        def ask(person_id: Key, budget: float, params: dict, model) -> int:
+            model = model.clone()
             domains = model.proto.variables
             for q, (_, _, extra, _) in um.packed.items():
                 if q != person_id:
@@ -668,7 +705,9 @@ class _Search:
             return status
 
         def first_pass(chunk: list[Key]) -> list[Key]:
-            return [p for p in chunk if ask(p, SPLIT_SCREEN, SPLIT_PARAMS) != cp_model.INFEASIBLE]
+            return [
+                p for p in chunk if ask(p, SPLIT_SCREEN, SPLIT_PARAMS, base) != cp_model.INFEASIBLE
+            ]
 
         threads = max(1, min(workers, 2))
         if self.split_open is None:
@@ -707,7 +746,7 @@ class _Search:
                         return
                     person_id = open_.pop(0)
                 try:
-                    status = ask(person_id, budget[person_id], params)
+                    status = ask(person_id, budget[person_id], params, counted)
                 except BaseException:
                     failed.set()  # that person's question is lost: prove nothing
                     raise

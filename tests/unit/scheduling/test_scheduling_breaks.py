@@ -14,8 +14,9 @@ from mission_app.scheduling import (
     find_conflicts,
     solve,
 )
-from mission_app.scheduling.breaks import UnitModel
+from mission_app.scheduling.breaks import UnitModel, _at_most_clauses
 from mission_app.scheduling.placements import Index
+from tests.unit.scheduling.conftest import MissionBuilder
 
 
 def _breaks_by_person(problem, slot_of):
@@ -204,3 +205,68 @@ def test_solve_breaks_mode_one_window_matches_brute_force(mission, seed):
     slot_of = {a.request_id: a.start_slot for a in solution.assignments}
     assert sum(_breaks_by_person(problem, slot_of).values()) == expected
     assert solution.figures.breaks_bound == expected
+
+
+@pytest.mark.parametrize(
+    ("n", "k"), [(1, 0), (3, 0), (3, 1), (4, 2), (5, 3), (6, 2), (6, 5), (4, 4)]
+)
+def test_at_most_clauses_allow_exactly_the_assignments_with_at_most_k_true(n, k):
+    # every assignment of n literals, fixed one at a time: the clauses (with the counter's own
+    # Booleans free) must accept it exactly when at most k are true
+    from ortools.sat.python import cp_model
+
+    for values in itertools.product((0, 1), repeat=n):
+        model = cp_model.CpModel()
+        literals = [model.new_bool_var(f"x{i}") for i in range(n)]
+        _at_most_clauses(model, literals, k)
+        for literal, value in zip(literals, values, strict=True):
+            model.add(literal == value)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        status = solver.solve(model)
+        assert (status == cp_model.OPTIMAL) == (sum(values) <= k), values
+
+
+def test_person_by_person_rounds_find_the_one_break_or_prove_two():
+    # The later rounds of the person-by-person search ask their questions with the tables
+    # counted by clauses as well. Started on everyone, they must find a one-break schedule
+    # exactly where brute force says the optimum is 1, and prove 2 where it is 2 or more.
+    from ortools.sat.python import cp_model
+
+    from mission_app.scheduling.breaks import _Search
+    from mission_app.scheduling.model import solve_model
+    from mission_app.scheduling.solver import _Run
+
+    outcomes = {"found": 0, "refuted": 0}
+    for seed in range(16):
+        problem = _one_window_problem(MissionBuilder(), seed)
+        expected = _brute_force(problem, 2)
+        if expected is None or expected == 0:
+            continue
+        run = _Run(problem, SolveOptions(time_limit_s=30.0, mode="breaks", fairness_d=2))
+        um = UnitModel(run.index, 2)
+        people = [p for p, (_, _, extra, _) in um.packed.items() if extra]
+        if len(um.objective_terms) != sum(len(extra) for _, _, extra, _ in um.packed.values()):
+            continue  # breaks not all one person's counters: the search does not split
+        # a first schedule with the most breaks allowed, so that the rounds must do the work
+        first = um.model.clone()
+        first.clear_objective()
+        first.maximize(um.objective)
+        status, solver = solve_model(first, 10.0, 1)
+        assert status == cp_model.OPTIMAL
+        search = _Search(run, um, list(solver.response_proto.solution))
+        search.lower = 1
+        search.split_open = list(people)
+        search.split_budget = {p: 5.0 for p in people}
+        search._who_breaks(2)
+        if expected == 1:
+            assert (search.cost, search.lower) == (1, 1), seed
+            chosen = um.read(search.best)
+            slot_of = {r: p.start_slot for r, p in chosen.items()}
+            assert sum(_breaks_by_person(problem, slot_of).values()) == 1
+            outcomes["found"] += 1
+        else:
+            assert search.lower == 2, seed
+            assert search.cost >= expected
+            outcomes["refuted"] += 1
+    assert outcomes["found"] >= 1 and outcomes["refuted"] >= 1, outcomes
