@@ -555,14 +555,25 @@ SPLIT_PARAMS: dict = {"linearization_level": 0}
 
 
 def _cuts(workers: int) -> dict:
-    """For refuting "at most k breaks": one worker with CP-SAT's LP and all its cuts. On
-    tic-13crafc (original, prec15 and prec25) it refutes "at most 3" in 0.3 to 0.9 s, where
-    CP-SAT's default workers leave it open after 40 s and the core-based search after 60 s.
-    Not for the "at most (current - 1)" probes: they mostly find better schedules, and a full
-    pass with it there too was no better (135 of the 140 files)."""
+    """For refuting "at most k breaks": CP-SAT's LP with all its cuts. With two workers, CP-SAT
+    runs one search over the whole problem (the first subsolver listed) and its neighbourhoods
+    on the other worker, so this is that search. On tic-13crafc (original, prec15 and prec25) it
+    refutes "at most 3" in 0.2 to 0.9 s, where the default search leaves it open after 40 s and
+    the core-based search after 60 s."""
     if workers >= 2:
         return {"subsolvers": ["max_lp", "default_lp"]}
     return {"linearization_level": 2}
+
+
+def _no_lp(workers: int) -> dict:
+    """For finding a schedule with at most k breaks: CP-SAT's search without its LP (as the one
+    search over the whole problem, see `_cuts`). "At most 4" on tic-13crafc.prec25 is found in
+    0.3 to 0.6 s, where the default, LP-with-cuts and core-based searches leave it open after
+    15 to 30 s; "at most 3" on ticf-13crafb.original in 13 to 17 s, where the default search
+    leaves it open after 20 s."""
+    if workers >= 2:
+        return {"subsolvers": ["no_lp", "default_lp"]}
+    return {"linearization_level": 0}
 
 
 class _Search:
@@ -828,24 +839,29 @@ class _Search:
     def _refute(self, workers: int) -> None:
         """ "At most `lower` breaks", for a moment: presolve alone, or the LP with all its cuts
         (`_cuts`), often refutes it when the core-based search does not, which raises the
-        bound by one."""
+        bound by one. If not, the search without the LP (`_no_lp`) tries to find a schedule
+        there, which is then optimal."""
         probe = self.um.model.clone()
         probe.clear_objective()
         probe.add(self.um.objective <= self.lower)
         _set_hint(probe, self.best)
-        status, solver = _solve(self.run, probe, REFUTE, workers, params=_cuts(workers))
-        self.stats["refute"][0] += 1
-        if status == cp_model.INFEASIBLE:
-            self.stats["refute"][1] += 1
-            self._raise(self.lower + 1)
-        elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            self._offer(list(solver.response_proto.solution))
+        for params in (_cuts(workers), _no_lp(workers)):
+            status, solver = _solve(self.run, probe, REFUTE, workers, params=params)
+            self.stats["refute"][0] += 1
+            if status == cp_model.INFEASIBLE:
+                self.stats["refute"][1] += 1
+                self._raise(self.lower + 1)
+                return
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                self._offer(list(solver.response_proto.solution))
+                return
 
     def _probe(self, budget: float, workers: int) -> bool:
         """ "At most (current - 1) breaks" on the whole model, as a question of feasibility
         without an objective, from the current schedule. Near the optimum, where neighbourhoods
         stall, these questions are much easier than the optimisation (thanks to the implied
-        constraints); a refuted one proves the current schedule optimal."""
+        constraints); a refuted one proves the current schedule optimal. Asked of the search
+        without the LP (`_no_lp`), which finds such schedules where the others stall."""
         k = self.cost - 1
         probe = self.um.model.clone()
         probe.clear_objective()
@@ -857,7 +873,7 @@ class _Search:
             probe,
             budget,
             workers,
-            params={"random_seed": self.run.options.seed + self.iterations},
+            params=dict(_no_lp(workers), random_seed=self.run.options.seed + self.iterations),
         )
         self.stats["probe"][0] += 1
         if status == cp_model.INFEASIBLE:
