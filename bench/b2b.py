@@ -1,6 +1,6 @@
 """Girona B2B forum instances [JAIR22] through the scheduler's "breaks" mode.
 
-    python bench/b2b.py [PATTERN] [--instances DIR] [--out DIR] [--time-limit S] [--d D]
+    python bench/b2b.py [PATTERN] [--instances DIR] [--out DIR] [--time-limit S] [--d D] [--seed N]
 
 Prints, per instance: breaks found, the published optimum (from RESULTS.md next to the
 instances), whether ours is proven, seconds (parsing included), and the machine's 1-minute load
@@ -221,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--d", type=int, default=2, help="fairness: breaks differ by at most d")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0, help="the solver's random seed")
     args = parser.parse_args(argv)
 
     key = answer_key(args.instances.parent.parent / "RESULTS.md")
@@ -241,7 +242,11 @@ def main(argv: list[str] | None = None) -> None:
         solution = solve(
             problem,
             SolveOptions(
-                time_limit_s=remaining, mode="breaks", fairness_d=args.d, workers=args.workers
+                time_limit_s=remaining,
+                mode="breaks",
+                fairness_d=args.d,
+                workers=args.workers,
+                seed=args.seed,
             ),
         )
         seconds = time.monotonic() - t0
