@@ -25,6 +25,7 @@ from .problem import (
     Venue,
     Window,
 )
+from .reasons import explain_left_out
 from .solver import best_share, first_fit_solution, solve
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Venue",
     "Window",
     "best_share",
+    "explain_left_out",
     "find_conflicts",
     "first_fit_solution",
     "solve",

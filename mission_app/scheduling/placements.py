@@ -43,7 +43,7 @@ class Index:
         self.locked: dict[Key, Placement] = {}
         for m in problem.existing:
             if m.locked and m.request_id in problem.request_by_id:
-                placement = self._placement(problem.request_by_id[m.request_id], m.start_slot)
+                placement = self.placement_at(problem.request_by_id[m.request_id], m.start_slot)
                 if placement is not None:
                     self.locked[m.request_id] = placement
         self.published: dict[Key, ExistingMeeting] = {}
@@ -64,7 +64,8 @@ class Index:
             for point in placement.points:
                 self.locked_load[(placement.venue_id, point)] += 1
 
-    def _placement(self, request: Request, start_slot: int) -> Placement | None:
+    def placement_at(self, request: Request, start_slot: int) -> Placement | None:
+        """The request held from `start_slot`, or None where it does not fit in that window."""
         problem = self.problem
         slots = problem.slots_of(request.id, start_slot)
         if slots is None:
@@ -97,7 +98,7 @@ class Index:
         out = []
         for window in self.windows_by_leg.get(request.leg_id, []):
             for position in range(len(window.slot_indices) - request.duration_slots + 1):
-                placement = self._placement(request, window.slot_indices[position])
+                placement = self.placement_at(request, window.slot_indices[position])
                 if placement is not None:
                     out.append(placement)
         out.sort(key=lambda p: (p.start, p.start_slot))

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .placements import Index, Placement
-from .problem import Key, Request, Unscheduled
+from .problem import Assignment, Key, Problem, Request, Unscheduled
 
 
 def _name(index: Index, person_id: Key) -> str:
@@ -142,3 +142,52 @@ def explain(
         tuple(busy_people),
         only_at=tuple((start, end) for start, end, _ in open_spans) if restricted else (),
     )
+
+
+def explain_left_out(
+    problem: Problem, meetings: list[Assignment], request_ids: list[Key]
+) -> list[Unscheduled]:
+    """Why each of `request_ids` has no place beside `meetings`, the schedule as it stands (after
+    changes by hand, too): the reasons a run gives for what it leaves out, or, where a place is
+    still free (a request added since the last run, a meeting moved away), the first one."""
+    if not request_ids:
+        return []
+    index = Index(problem, fresh=True)
+    chosen: dict[Key, Placement] = {}
+    for meeting in meetings:
+        request = problem.request_by_id.get(meeting.request_id)
+        placement = index.placement_at(request, meeting.start_slot) if request else None
+        if placement is not None:
+            chosen[meeting.request_id] = placement
+    taken = taken_by(index, chosen)
+    out = []
+    for request_id in request_ids:
+        request = problem.request_by_id.get(request_id)
+        if request is None:
+            continue
+        free = _first_free(index, request, taken)
+        if free is None:
+            out.append(explain(index, request, chosen, taken))
+            continue
+        when = _when(index, request, [(free.start, free.end, False)]).removesuffix(" (part)")
+        out.append(
+            Unscheduled(
+                request_id,
+                "free",
+                f"There is room {when}: put it on the grid.",
+                only_at=((free.start, free.end),),
+            )
+        )
+    return out
+
+
+def _first_free(index: Index, request: Request, taken: Taken) -> Placement | None:
+    """The earliest place where every attendee is free and a table is left, if any."""
+    spans, load = taken
+    for p in sorted(index.candidates[request.id], key=lambda p: (p.start, p.venue_id)):
+        if any(load[(p.venue_id, pt)] >= index.capacity(p.venue_id, pt) for pt in p.points):
+            continue
+        if any(s < p.end and p.start < e for a in request.attendees for s, e in spans.get(a, ())):
+            continue
+        return p
+    return None

@@ -34,6 +34,7 @@ from mission_app.models import (
 )
 from mission_app.services.errors import NotFound
 from mission_app.services.participants import home_leg
+from mission_app.services.schedule_runs import unscheduled_item, unscheduled_reason
 from mission_app.services.scheduling import build_problem
 
 # The rule of a meeting that starts on no slot: the scheduler cannot even be asked about it.
@@ -127,6 +128,7 @@ class UnplacedRequest:
     priority: int
     duration_slots: int
     held_back: bool = False  # its meeting was cancelled by hand: runs leave it off
+    reason: str | None = None  # why it has no place beside the meetings as they stand
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,7 @@ class _Schedule:
     slot_times: dict[int, tuple[datetime, datetime]]
     windows: dict[int, list]  # leg id -> its meeting windows
     mission_problem: object = None  # the MissionProblem the meetings were checked against
+    assignments: list = field(default_factory=list)  # the scheduled meetings that fit on slots
 
 
 def _load(mission: Mission) -> _Schedule:
@@ -351,6 +354,7 @@ def _check(schedule: _Schedule, mission_problem) -> None:
                 meeting.request_id, start_slot, meeting.venue_id, meeting.table_number
             )
         )
+    schedule.assignments = assignments
     for conflict in scheduling.find_conflicts(problem, assignments):
         concerned = tuple(by_request[r] for r in conflict.request_ids if r in by_request)
         if not concerned:
@@ -584,7 +588,16 @@ def load_grid(mission: Mission, leg_id: int | None = None, day: date | None = No
 def _unplaced(schedule: _Schedule, leg: Leg) -> list[UnplacedRequest]:
     met = {m.meeting.request_id for m in schedule.meetings if m.meeting.status == "scheduled"}
     organisations = schedule.organisations
+    problem = schedule.mission_problem.problem
     held_back = set(schedule.mission_problem.held_back)
+    left_out = [r for r in problem.requests if r.leg_id == leg.id and r.id not in met]
+    names = {person.id: person.name for person in schedule.people.values()}
+    reasons = {
+        u.request_id: unscheduled_reason(unscheduled_item(u), names, leg.timezone)
+        for u in scheduling.explain_left_out(
+            problem, schedule.assignments, [r.id for r in left_out if r.id not in held_back]
+        )
+    }
     out = [
         UnplacedRequest(
             r.id,
@@ -593,9 +606,9 @@ def _unplaced(schedule: _Schedule, leg: Leg) -> list[UnplacedRequest]:
             r.priority,
             r.duration_slots,
             r.id in held_back,
+            reasons.get(r.id),
         )
-        for r in schedule.mission_problem.problem.requests
-        if r.leg_id == leg.id and r.id not in met
+        for r in left_out
     ]
     return sorted(out, key=lambda u: (u.priority, u.delegation.name, u.host.name, u.id))
 

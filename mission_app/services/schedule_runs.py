@@ -133,18 +133,20 @@ def store_result(
         }
         for a in solution.assignments
     ]
-    run.unscheduled = [
-        {
-            "request": u.request_id,
-            "code": u.code,
-            "people": list(u.people),
-            "reason": u.reason,
-            "only_at": [[start.isoformat(), end.isoformat()] for start, end in u.only_at],
-        }
-        for u in solution.unscheduled
-    ]
+    run.unscheduled = [unscheduled_item(u) for u in solution.unscheduled]
     run.status = "stopped" if stopped else "done"
     run.finished_at = utcnow()
+
+
+def unscheduled_item(u: scheduling.Unscheduled) -> dict:
+    """A left-out request as stored with a run (JSON), and as `unscheduled_reason` reads it."""
+    return {
+        "request": u.request_id,
+        "code": u.code,
+        "people": list(u.people),
+        "reason": u.reason,
+        "only_at": [[start.isoformat(), end.isoformat()] for start, end in u.only_at],
+    }
 
 
 def _stored_assignments(run: ScheduleRun, slot_by_start) -> tuple[list, list[str]]:
@@ -281,6 +283,13 @@ def unscheduled_reason(item: dict, names: dict[int, str], zone: str) -> str:
     needed to say it again (times in `zone`, the leg's)."""
     named = [names.get(person_id, "?") for person_id in item.get("people", ())]
     people = ", ".join(named)
+    if item.get("code") == "free":
+        return str(
+            _l(
+                "There is room %(times)s: put it on the grid.",
+                times=_spans_text(item["only_at"], zone),
+            )
+        )
     if item.get("code") == "full":
         busy = people or _l("the attendees")
         many = len(named) or 2  # "the attendees" take the plural

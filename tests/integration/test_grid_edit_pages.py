@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from mission_app.extensions import db
-from mission_app.models import Meeting, Membership
+from mission_app.models import Availability, Meeting, Membership, Person
 from tests import factories
 from tests.conftest import page_text
 from tests.integration.test_grid_pages import _count, _demo_mission, _tiny_mission
@@ -554,3 +554,36 @@ def test_a_meeting_recorded_as_held_is_neither_draggable_nor_offered_to_move_or_
     assert f'action="/missions/{mission.id}/meetings/{other.id}/move"' in other_edit
     assert f'<option value="{held.id}:1" disabled>' in other_edit
     assert "(déjà tenu ou absent)" in other_edit
+
+
+# ----- requests without a meeting ------------------------------------------------------------
+
+
+def _unplaced_reason(page: str, pair: str) -> str:
+    items = re.findall(r'<li class="unplaced".*?</li>', page, flags=re.S)
+    [item] = [i for i in items if pair in re.sub(r"<[^>]+>", "", i)]
+    found = re.search(r'<p class="unplaced-reason">(.*?)</p>', item, flags=re.S)
+    return " ".join(found.group(1).split()) if found else ""
+
+
+def test_unplaced_request_says_where_room_is_left_or_why_there_is_none(logged_in, mission, setup):
+    banque, sonatel = setup["requests"]
+    _meeting(banque, setup["venue"], NINE)  # Karim Benali is with Banque du Cap at 09:00
+    db.session.commit()
+
+    page = page_text(logged_in.get(_grid(mission, setup)))
+    assert _unplaced_reason(page, "Atlas Logiciels – Sonatel Pro") == (
+        "Il reste de la place mar. 12 mai 09:30–10:00 : placez-la sur la grille."
+    )
+
+    # Moussa Ndiaye (Sonatel Pro) can now only meet at 09:00, when Karim is taken
+    moussa = db.session.scalar(select(Person).where(Person.name == "Moussa Ndiaye"))
+    db.session.add(Availability(person=moussa, start_at=NINE, end_at=NINE + HALF))
+    db.session.commit()
+
+    page = page_text(logged_in.get(_grid(mission, setup)))
+    assert _unplaced_reason(page, "Atlas Logiciels – Sonatel Pro") == (
+        "Possible seulement mar. 12 mai 09:00–09:30 : à ces moments, Karim Benali avait déjà "
+        "d'autres rendez-vous ou toutes les tables étaient prises ; d'autres demandes passaient "
+        "avant."
+    )

@@ -11,6 +11,7 @@ from mission_app.scheduling import (
     ExistingMeeting,
     Precedence,
     SolveOptions,
+    explain_left_out,
     find_conflicts,
     first_fit_solution,
     solve,
@@ -203,6 +204,39 @@ def test_solve_full_reason_gives_the_only_times_the_attendees_had(mission):
     assert unscheduled.reason.startswith(
         "Only possible Mon 12 May 09:00-10:00 (part); at those times Mme h"
     )
+
+
+def test_left_out_beside_a_schedule_by_hand_names_the_first_free_place_or_why_none(mission):
+    # h is busy at 09:00 and meets a at 09:30 (two tables); b-h was added afterwards: its first
+    # free place is 10:00. c-h is only allowed 09:00-10:00: h is busy or taken then.
+    slots = mission.window(3, 2)
+    for key in ("a", "b", "c"):
+        mission.firm(key)
+    mission.firm("h", "host", busy={slots[0]})
+    r1 = mission.request("a", "h")
+    r2 = mission.request("b", "h")
+    r3 = mission.request("c", "h", allowed=frozenset(slots[:2]))
+    problem = mission.build()
+    by_hand = [Assignment(r1, slots[1], "dakar-hotel", 1)]
+
+    free, full = explain_left_out(problem, by_hand, [r2, r3])
+
+    ten = problem.slot_by_index[slots[2]]
+    assert (free.request_id, free.code, free.only_at) == (r2, "free", ((ten.start, ten.end),))
+    assert free.reason == "There is room Mon 12 May 10:00-10:30: put it on the grid."
+    assert (full.request_id, full.code, full.people) == (r3, "full", ("h",))
+    half_past = problem.slot_by_index[slots[1]]
+    assert full.only_at == ((half_past.start, half_past.end),)
+
+    # with a meeting at 10:00 on both tables, b-h has no free place left either
+    for key in ("w", "x", "y", "z"):
+        mission.firm(key)
+    r4, r5 = mission.request("w", "x"), mission.request("y", "z")
+    problem = mission.build()
+    by_hand += [Assignment(r4, slots[2], "dakar-hotel", 1)]
+    by_hand += [Assignment(r5, slots[2], "dakar-hotel", 2)]
+    [blocked] = explain_left_out(problem, by_hand, [r2])
+    assert (blocked.code, blocked.people) == ("full", ("h",))
 
 
 def test_solve_precedence_respected(mission):
