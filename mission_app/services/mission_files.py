@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -273,7 +274,8 @@ def summarise_mission_contents(mission: Mission) -> dict[str, int]:
 
 
 def megabytes_text(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+    """ "1,5" on a French page, "1.5" on an English one; "5", not "5,0"."""
+    return format_decimal(round(size / (1024 * 1024), 1), format="0.#")
 
 
 def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:

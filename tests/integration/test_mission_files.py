@@ -788,11 +788,12 @@ def test_upload_not_in_utf8_says_so(logged_in):
     assert "pas en UTF-8 (ligne 1, colonne 25)" in response.get_data(as_text=True)
 
 
-def test_upload_over_the_size_limit_is_refused(logged_in, app_ctx, monkeypatch):
-    monkeypatch.setitem(app_ctx.config, "MAX_UPLOAD_BYTES", 1024 * 1024)
-    response = upload(logged_in, b" " * (1024 * 1024 + 10))
+@pytest.mark.parametrize(("limit", "said"), [(1024 * 1024, "1"), (3 * 512 * 1024, "1,5")])
+def test_upload_over_the_size_limit_is_refused(logged_in, app_ctx, monkeypatch, limit, said):
+    monkeypatch.setitem(app_ctx.config, "MAX_UPLOAD_BYTES", limit)
+    response = upload(logged_in, b" " * (limit + 10))
     assert response.status_code == 200
-    assert "dépasse la limite de 1 Mo" in response.get_data(as_text=True)
+    assert f"dépasse la limite de {said} Mo" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Mission.id))) == 1
 
 
