@@ -119,18 +119,22 @@ class Index:
     @cached_property
     def candidates(self) -> dict[Key, list[Placement]]:
         """Request id -> feasible placements in time order. Locked requests: their one place."""
-        out: dict[Key, list[Placement]] = {}
-        for request in self.problem.requests:
-            if request.id in self.locked:
-                out[request.id] = [self.locked[request.id]]
-                continue
-            out[request.id] = [
-                p
-                for p in self.all_placements(request)
-                if self.allowed(request, p)
-                and all(self.person_free(a, p) for a in request.attendees)
-            ]
-        return out
+        return {request.id: self._candidates(request) for request in self.problem.requests}
+
+    def candidates_of(self, request: Request) -> list[Placement]:
+        """One request's candidates, without computing every request's when they are not yet
+        (the grid explains a few requests of a large mission)."""
+        known = self.__dict__.get("candidates")
+        return known[request.id] if known is not None else self._candidates(request)
+
+    def _candidates(self, request: Request) -> list[Placement]:
+        if request.id in self.locked:
+            return [self.locked[request.id]]
+        return [
+            p
+            for p in self.all_placements(request)
+            if self.allowed(request, p) and all(self.person_free(a, p) for a in request.attendees)
+        ]
 
     def capacity(self, venue_id: Key, point: int) -> int:
         venue = self.problem.venue_by_id.get(venue_id)

@@ -126,6 +126,17 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class HeldMeeting:
+    """A meeting as it stands in the database, slot or not: who it takes, where and when."""
+
+    request_id: Key
+    venue_id: Key
+    table: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class Problem:
     slots: tuple[Slot, ...]
     windows: tuple[Window, ...]

@@ -3,12 +3,12 @@ let a caller word it in another language)."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .placements import Index, Placement
-from .problem import Assignment, Key, Problem, Request, Unscheduled
+from .problem import HeldMeeting, Key, Problem, Request, Unscheduled
 
 
 def _name(index: Index, person_id: Key) -> str:
@@ -89,7 +89,7 @@ def explain(
             f"No meeting window of this leg can hold a {request.duration_slots}-slot meeting"
             + (" at the times allowed for it." if request.allowed_slots is not None else "."),
         )
-    candidates = index.candidates[request.id]
+    candidates = index.candidates_of(request)
     if not candidates:
         never = [
             a for a in request.attendees if not any(index.person_free(a, p) for p in everywhere)
@@ -145,49 +145,69 @@ def explain(
 
 
 def explain_left_out(
-    problem: Problem, meetings: list[Assignment], request_ids: list[Key]
+    problem: Problem, meetings: list[HeldMeeting], request_ids: list[Key]
 ) -> list[Unscheduled]:
-    """Why each of `request_ids` has no place beside `meetings`, the schedule as it stands (after
-    changes by hand, too): the reasons a run gives for what it leaves out, or, where a place is
-    still free (a request added since the last run, a meeting moved away), the first one."""
+    """Why each of `request_ids` has no meeting beside `meetings`, the schedule as it stands
+    (changed by hand, too): the first place where its people and one table are free for the
+    whole meeting (code "free": a request added since the last run, a meeting moved away), or
+    else the reasons a run gives. Meetings that do not start on a slot take their people and
+    their table all the same."""
     if not request_ids:
         return []
     index = Index(problem, fresh=True)
+    slot_at = {
+        (window.venue_id, problem.slot_by_index[k].start): k
+        for window in problem.windows
+        for k in window.slot_indices
+    }
     chosen: dict[Key, Placement] = {}
+    people_busy: dict[Key, list[tuple[datetime, datetime]]] = defaultdict(list)
+    table_busy: dict[tuple[Key, int], list[tuple[datetime, datetime]]] = defaultdict(list)
     for meeting in meetings:
+        table_busy[(meeting.venue_id, meeting.table)].append((meeting.start, meeting.end))
         request = problem.request_by_id.get(meeting.request_id)
-        placement = index.placement_at(request, meeting.start_slot) if request else None
+        if request is None:
+            continue
+        for person_id in request.attendees:
+            people_busy[person_id].append((meeting.start, meeting.end))
+        slot = slot_at.get((meeting.venue_id, meeting.start))
+        placement = index.placement_at(request, slot) if slot is not None else None
         if placement is not None:
             chosen[meeting.request_id] = placement
-    taken = taken_by(index, chosen)
+    _, load = taken_by(index, chosen)
+    taken = (dict(people_busy), load)
     out = []
     for request_id in request_ids:
         request = problem.request_by_id.get(request_id)
         if request is None:
             continue
-        free = _first_free(index, request, taken)
+        free = _first_free(index, request, people_busy, table_busy)
         if free is None:
             out.append(explain(index, request, chosen, taken))
             continue
-        when = _when(index, request, [(free.start, free.end, False)]).removesuffix(" (part)")
+        when = _when(index, request, [(free.start, free.end, True)])
         out.append(
             Unscheduled(
                 request_id,
                 "free",
-                f"There is room {when}: put it on the grid.",
+                f"A slot is free {when}: put the request on the grid.",
                 only_at=((free.start, free.end),),
             )
         )
     return out
 
 
-def _first_free(index: Index, request: Request, taken: Taken) -> Placement | None:
-    """The earliest place where every attendee is free and a table is left, if any."""
-    spans, load = taken
-    for p in sorted(index.candidates[request.id], key=lambda p: (p.start, p.venue_id)):
-        if any(load[(p.venue_id, pt)] >= index.capacity(p.venue_id, pt) for pt in p.points):
+def _first_free(index: Index, request: Request, people_busy, table_busy) -> Placement | None:
+    """The earliest place where every attendee and one table are free for the whole meeting."""
+
+    def clear(spans, p: Placement) -> bool:
+        return not any(start < p.end and p.start < end for start, end in spans)
+
+    for p in sorted(index.candidates_of(request), key=lambda p: (p.start, str(p.venue_id))):
+        if not all(clear(people_busy.get(a, ()), p) for a in request.attendees):
             continue
-        if any(s < p.end and p.start < e for a in request.attendees for s, e in spans.get(a, ())):
-            continue
-        return p
+        venue = index.problem.venue_by_id.get(p.venue_id)
+        tables = range(1, (venue.tables if venue else 0) + 1)
+        if any(clear(table_busy.get((p.venue_id, table), ()), p) for table in tables):
+            return p
     return None

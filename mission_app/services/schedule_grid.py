@@ -251,7 +251,6 @@ class _Schedule:
     slot_times: dict[int, tuple[datetime, datetime]]
     windows: dict[int, list]  # leg id -> its meeting windows
     mission_problem: object = None  # the MissionProblem the meetings were checked against
-    assignments: list = field(default_factory=list)  # the scheduled meetings that fit on slots
 
 
 def _load(mission: Mission) -> _Schedule:
@@ -354,7 +353,6 @@ def _check(schedule: _Schedule, mission_problem) -> None:
                 meeting.request_id, start_slot, meeting.venue_id, meeting.table_number
             )
         )
-    schedule.assignments = assignments
     for conflict in scheduling.find_conflicts(problem, assignments):
         concerned = tuple(by_request[r] for r in conflict.request_ids if r in by_request)
         if not concerned:
@@ -521,9 +519,15 @@ def _leg_days(schedule: _Schedule, leg: Leg) -> list[date]:
 # ----- the grid ------------------------------------------------------------------------------
 
 
-def load_grid(mission: Mission, leg_id: int | None = None, day: date | None = None) -> Grid:
+def load_grid(
+    mission: Mission,
+    leg_id: int | None = None,
+    day: date | None = None,
+    explain_unplaced: bool = False,
+) -> Grid:
     """The leg's day as tables × slots, in the leg's zone. Defaults: the first leg, its first
-    day. A leg of another mission is NotFound."""
+    day. A leg of another mission is NotFound. With `explain_unplaced`, each request without a
+    meeting says why (for those who can place it: that takes the mission's candidates)."""
     schedule = _load(mission)
     scheduled = [m for m in schedule.meetings if m.meeting.status == "scheduled"]
     conflict_count: dict[tuple[int, date], int] = defaultdict(int)
@@ -581,23 +585,18 @@ def load_grid(mission: Mission, leg_id: int | None = None, day: date | None = No
     grid.off_grid = [m for m in grid.meetings if m.id not in placed]
     day_ids = {m.id for m in grid.meetings}
     grid.conflicts = [c for c in schedule.conflicts if day_ids.intersection(c.meeting_ids)]
-    grid.unplaced = _unplaced(schedule, leg)
+    grid.unplaced = _unplaced(schedule, leg, explain_unplaced)
     return grid
 
 
-def _unplaced(schedule: _Schedule, leg: Leg) -> list[UnplacedRequest]:
+def _unplaced(schedule: _Schedule, leg: Leg, explain: bool) -> list[UnplacedRequest]:
     met = {m.meeting.request_id for m in schedule.meetings if m.meeting.status == "scheduled"}
     organisations = schedule.organisations
     problem = schedule.mission_problem.problem
     held_back = set(schedule.mission_problem.held_back)
     left_out = [r for r in problem.requests if r.leg_id == leg.id and r.id not in met]
-    names = {person.id: person.name for person in schedule.people.values()}
-    reasons = {
-        u.request_id: unscheduled_reason(unscheduled_item(u), names, leg.timezone)
-        for u in scheduling.explain_left_out(
-            problem, schedule.assignments, [r.id for r in left_out if r.id not in held_back]
-        )
-    }
+    explained = [r.id for r in left_out if r.id not in held_back] if explain else []
+    reasons = _reasons(schedule, leg, explained)
     out = [
         UnplacedRequest(
             r.id,
@@ -611,6 +610,27 @@ def _unplaced(schedule: _Schedule, leg: Leg) -> list[UnplacedRequest]:
         for r in left_out
     ]
     return sorted(out, key=lambda u: (u.priority, u.delegation.name, u.host.name, u.id))
+
+
+def _reasons(schedule: _Schedule, leg: Leg, request_ids: list[int]) -> dict[int, str]:
+    """Why each request has no meeting, in the reader's language, against every scheduled
+    meeting as it stands (on a slot or not)."""
+    held = [
+        scheduling.HeldMeeting(
+            m.meeting.request_id,
+            m.meeting.venue_id,
+            m.meeting.table_number,
+            m.meeting.start_at,
+            m.meeting.end_at,
+        )
+        for m in schedule.meetings
+        if m.meeting.status == "scheduled"
+    ]
+    names = {person.id: person.name for person in schedule.people.values()}
+    return {
+        u.request_id: unscheduled_reason(unscheduled_item(u), names, leg.timezone, by_hand=True)
+        for u in scheduling.explain_left_out(schedule.mission_problem.problem, held, request_ids)
+    }
 
 
 def _venue_grid(venue: Venue, leg: Leg, windows, meetings, placed: set[int]) -> VenueGrid | None:

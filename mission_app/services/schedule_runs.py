@@ -277,23 +277,48 @@ def review_run(mission: Mission, run: ScheduleRun) -> RunReview:
     return RunReview(rows, unscheduled)
 
 
-def unscheduled_reason(item: dict, names: dict[int, str], zone: str) -> str:
+def unscheduled_reason(item: dict, names: dict[int, str], zone: str, by_hand: bool = False) -> str:
     """Why a request was left out, in the reader's language. The scheduler's own words are
     English; its reason code, the people concerned and the times left to them carry what is
-    needed to say it again (times in `zone`, the leg's)."""
+    needed to say it again (times in `zone`, the leg's). `by_hand`: said of the schedule as it
+    stands on the grid, in the present, rather than of a run's choices."""
     named = [names.get(person_id, "?") for person_id in item.get("people", ())]
     people = ", ".join(named)
     if item.get("code") == "free":
         return str(
             _l(
-                "There is room %(times)s: put it on the grid.",
+                "A slot is free %(times)s: put the request on the grid.",
                 times=_spans_text(item["only_at"], zone),
             )
         )
     if item.get("code") == "full":
         busy = people or _l("the attendees")
         many = len(named) or 2  # "the attendees" take the plural
-        if item.get("only_at"):
+        times = _spans_text(item["only_at"], zone) if item.get("only_at") else None
+        if by_hand and times:
+            return str(
+                ngettext(
+                    "Only possible %(times)s: at those times %(people)s already has other "
+                    "meetings or every table is taken.",
+                    "Only possible %(times)s: at those times %(people)s already have other "
+                    "meetings or every table is taken.",
+                    many,
+                    times=times,
+                    people=busy,
+                )
+            )
+        if by_hand:
+            return str(
+                ngettext(
+                    "At the times when all can meet, %(people)s already has other meetings or "
+                    "every table is taken.",
+                    "At the times when all can meet, %(people)s already have other meetings or "
+                    "every table is taken.",
+                    many,
+                    people=busy,
+                )
+            )
+        if times:
             return str(
                 ngettext(
                     "Only possible %(times)s: at those times %(people)s already had other "
@@ -301,7 +326,7 @@ def unscheduled_reason(item: dict, names: dict[int, str], zone: str) -> str:
                     "Only possible %(times)s: at those times %(people)s already had other "
                     "meetings or every table was taken; other requests came first.",
                     many,
-                    times=_spans_text(item["only_at"], zone),
+                    times=times,
                     people=busy,
                 )
             )

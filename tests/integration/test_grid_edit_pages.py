@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from mission_app.extensions import db
 from mission_app.models import Availability, Meeting, Membership, Person
+from mission_app.services import schedule_grid
 from tests import factories
 from tests.conftest import page_text
 from tests.integration.test_grid_pages import _count, _demo_mission, _tiny_mission
@@ -573,7 +574,7 @@ def test_unplaced_request_says_where_room_is_left_or_why_there_is_none(logged_in
 
     page = page_text(logged_in.get(_grid(mission, setup)))
     assert _unplaced_reason(page, "Atlas Logiciels – Sonatel Pro") == (
-        "Il reste de la place mar. 12 mai 09:30–10:00 : placez-la sur la grille."
+        "Créneau libre le mar. 12 mai 09:30–10:00 : placez la demande sur la grille."
     )
 
     # Moussa Ndiaye (Sonatel Pro) can now only meet at 09:00, when Karim is taken
@@ -583,7 +584,12 @@ def test_unplaced_request_says_where_room_is_left_or_why_there_is_none(logged_in
 
     page = page_text(logged_in.get(_grid(mission, setup)))
     assert _unplaced_reason(page, "Atlas Logiciels – Sonatel Pro") == (
-        "Possible seulement mar. 12 mai 09:00–09:30 : à ces moments, Karim Benali avait déjà "
-        "d'autres rendez-vous ou toutes les tables étaient prises ; d'autres demandes passaient "
-        "avant."
+        "Possible seulement mar. 12 mai 09:00–09:30 : à ces moments, Karim Benali a déjà "
+        "d'autres rendez-vous ou toutes les tables sont prises."
     )
+
+    # the reasons are only worked out for a page that lists the requests to place
+    quiet = schedule_grid.load_grid(mission, setup["leg"].id, NINE.date())
+    asked = schedule_grid.load_grid(mission, setup["leg"].id, NINE.date(), explain_unplaced=True)
+    assert [(u.id, u.reason) for u in quiet.unplaced] == [(sonatel.id, None)]
+    assert [u.id for u in asked.unplaced] == [sonatel.id] and asked.unplaced[0].reason

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -35,7 +35,10 @@ def _day_arg(value: str | None) -> date | None:
 def show_grid(mission_id: int):
     mission = load_mission(mission_id)
     grid = service.load_grid(
-        mission, request.args.get("leg", type=int), _day_arg(request.args.get("day"))
+        mission,
+        request.args.get("leg", type=int),
+        _day_arg(request.args.get("day")),
+        explain_unplaced=g.can_edit,
     )
     return render_template(
         "organiser/grid/grid.html",

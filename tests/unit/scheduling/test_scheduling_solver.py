@@ -9,6 +9,7 @@ from ortools.sat.python import cp_model
 from mission_app.scheduling import (
     Assignment,
     ExistingMeeting,
+    HeldMeeting,
     Precedence,
     SolveOptions,
     explain_left_out,
@@ -206,6 +207,11 @@ def test_solve_full_reason_gives_the_only_times_the_attendees_had(mission):
     )
 
 
+def _held(problem, request_id, slot, table, venue="dakar-hotel", minutes=30):
+    start = problem.slot_by_index[slot].start
+    return HeldMeeting(request_id, venue, table, start, start + timedelta(minutes=minutes))
+
+
 def test_left_out_beside_a_schedule_by_hand_names_the_first_free_place_or_why_none(mission):
     # h is busy at 09:00 and meets a at 09:30 (two tables); b-h was added afterwards: its first
     # free place is 10:00. c-h is only allowed 09:00-10:00: h is busy or taken then.
@@ -217,13 +223,13 @@ def test_left_out_beside_a_schedule_by_hand_names_the_first_free_place_or_why_no
     r2 = mission.request("b", "h")
     r3 = mission.request("c", "h", allowed=frozenset(slots[:2]))
     problem = mission.build()
-    by_hand = [Assignment(r1, slots[1], "dakar-hotel", 1)]
+    by_hand = [_held(problem, r1, slots[1], 1)]
 
     free, full = explain_left_out(problem, by_hand, [r2, r3])
 
     ten = problem.slot_by_index[slots[2]]
     assert (free.request_id, free.code, free.only_at) == (r2, "free", ((ten.start, ten.end),))
-    assert free.reason == "There is room Mon 12 May 10:00-10:30: put it on the grid."
+    assert free.reason == "A slot is free Mon 12 May 10:00-10:30: put the request on the grid."
     assert (full.request_id, full.code, full.people) == (r3, "full", ("h",))
     half_past = problem.slot_by_index[slots[1]]
     assert full.only_at == ((half_past.start, half_past.end),)
@@ -233,10 +239,43 @@ def test_left_out_beside_a_schedule_by_hand_names_the_first_free_place_or_why_no
         mission.firm(key)
     r4, r5 = mission.request("w", "x"), mission.request("y", "z")
     problem = mission.build()
-    by_hand += [Assignment(r4, slots[2], "dakar-hotel", 1)]
-    by_hand += [Assignment(r5, slots[2], "dakar-hotel", 2)]
+    by_hand += [_held(problem, r4, slots[2], 1), _held(problem, r5, slots[2], 2)]
     [blocked] = explain_left_out(problem, by_hand, [r2])
     assert (blocked.code, blocked.people) == ("full", ("h",))
+
+
+def test_left_out_needs_one_table_free_for_the_whole_meeting(mission):
+    # two tables, one taken at 09:00 and the other at 09:30: an hour-long meeting has tables
+    # left at each slot, but no one table for the whole hour
+    slots = mission.window(3, 2)
+    for key in ("a", "b", "c", "d", "e", "f"):
+        mission.firm(key)
+    r1, r2 = mission.request("a", "b"), mission.request("c", "d")
+    long = mission.request("e", "f", duration=2)
+    problem = mission.build()
+    by_hand = [_held(problem, r1, slots[0], 1), _held(problem, r2, slots[1], 2)]
+
+    [free] = explain_left_out(problem, by_hand, [long])
+
+    # 09:30-10:30 on table 1 is the first place with one table free throughout
+    half_past, eleven = problem.slot_by_index[slots[1]], problem.slot_by_index[slots[2]]
+    assert (free.code, free.only_at) == ("free", ((half_past.start, eleven.end),))
+
+
+def test_left_out_counts_a_meeting_off_the_slots_as_taking_its_people(mission):
+    # a meets b from 09:15 to 09:45, off the half-hour slots (its window was moved since)
+    slots = mission.window(3, 2)
+    for key in ("a", "b", "c"):
+        mission.firm(key)
+    r1, r2 = mission.request("a", "b"), mission.request("a", "c")
+    problem = mission.build()
+    off_slot = problem.slot_by_index[slots[0]].start + timedelta(minutes=15)
+    by_hand = [HeldMeeting(r1, "dakar-hotel", 1, off_slot, off_slot + timedelta(minutes=30))]
+
+    [free] = explain_left_out(problem, by_hand, [r2])
+
+    ten = problem.slot_by_index[slots[2]]
+    assert (free.code, free.only_at) == ("free", ((ten.start, ten.end),))
 
 
 def test_solve_precedence_respected(mission):
