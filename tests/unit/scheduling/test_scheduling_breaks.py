@@ -208,7 +208,7 @@ def test_solve_breaks_mode_one_window_matches_brute_force(mission, seed):
 
 
 @pytest.mark.parametrize(
-    ("n", "k"), [(1, 0), (3, 0), (3, 1), (4, 2), (5, 3), (6, 2), (6, 5), (4, 4)]
+    ("n", "k"), [(1, 0), (1, 1), (2, 1), (3, 0), (3, 1), (4, 2), (5, 3), (6, 2), (6, 5), (4, 4)]
 )
 def test_at_most_clauses_allow_exactly_the_assignments_with_at_most_k_true(n, k):
     # every assignment of n literals, fixed one at a time: the clauses (with the counter's own
@@ -259,6 +259,7 @@ def test_person_by_person_rounds_find_the_one_break_or_prove_two():
         search.split_open = list(people)
         search.split_budget = {p: 5.0 for p in people}
         search._who_breaks(2)
+        assert search.table_clauses is not None  # the rounds asked with the tables as clauses
         if expected == 1:
             assert (search.cost, search.lower) == (1, 1), seed
             chosen = um.read(search.best)
