@@ -175,7 +175,7 @@ def explain_left_out(
         if placement is not None:
             chosen[meeting.request_id] = placement
     _, load = taken_by(index, chosen)
-    taken = (dict(people_busy), load)
+    taken = (people_busy, load)
     out = []
     for request_id in request_ids:
         request = problem.request_by_id.get(request_id)
@@ -203,7 +203,7 @@ def _first_free(index: Index, request: Request, people_busy, table_busy) -> Plac
     def clear(spans, p: Placement) -> bool:
         return not any(start < p.end and p.start < end for start, end in spans)
 
-    for p in sorted(index.candidates_of(request), key=lambda p: (p.start, str(p.venue_id))):
+    for p in index.candidates_of(request):  # in time order
         if not all(clear(people_busy.get(a, ()), p) for a in request.attendees):
             continue
         venue = index.problem.venue_by_id.get(p.venue_id)

@@ -616,6 +616,8 @@ def _unplaced(schedule: _Schedule, leg: Leg, explain: bool) -> list[UnplacedRequ
 def _reasons(schedule: _Schedule, leg: Leg, request_ids: list[int]) -> dict[int, str]:
     """Why each request has no meeting, in the reader's language, against every scheduled
     meeting as it stands (on a slot or not)."""
+    if not request_ids:
+        return {}
     held = [
         scheduling.HeldMeeting(
             m.meeting.request_id,
