@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from ortools.sat.python import cp_model
 
 from mission_app.scheduling import (
     ExistingMeeting,
@@ -14,8 +15,10 @@ from mission_app.scheduling import (
     find_conflicts,
     solve,
 )
-from mission_app.scheduling.breaks import UnitModel, _at_most_clauses
+from mission_app.scheduling.breaks import UnitModel, _at_most_clauses, _Search
+from mission_app.scheduling.model import solve_model
 from mission_app.scheduling.placements import Index
+from mission_app.scheduling.solver import _Run
 from tests.unit.scheduling.conftest import MissionBuilder
 
 
@@ -213,8 +216,6 @@ def test_solve_breaks_mode_one_window_matches_brute_force(mission, seed):
 def test_at_most_clauses_allow_exactly_the_assignments_with_at_most_k_true(n, k):
     # every assignment of n literals, fixed one at a time: the clauses (with the counter's own
     # Booleans free) must accept it exactly when at most k are true
-    from ortools.sat.python import cp_model
-
     for values in itertools.product((0, 1), repeat=n):
         model = cp_model.CpModel()
         literals = [model.new_bool_var(f"x{i}") for i in range(n)]
@@ -231,12 +232,6 @@ def test_person_by_person_rounds_find_the_one_break_or_prove_two():
     # The later rounds of the person-by-person search ask their questions with the tables
     # counted by clauses as well. Started on everyone, they must find a one-break schedule
     # exactly where brute force says the optimum is 1, and prove 2 where it is 2 or more.
-    from ortools.sat.python import cp_model
-
-    from mission_app.scheduling.breaks import _Search
-    from mission_app.scheduling.model import solve_model
-    from mission_app.scheduling.solver import _Run
-
     outcomes = {"found": 0, "refuted": 0}
     for seed in range(16):
         problem = _one_window_problem(MissionBuilder(), seed)
